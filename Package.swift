@@ -1,0 +1,49 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "Bulkhead",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bulkhead", targets: ["bulkhead"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "Storage", dependencies: ["CLMDB"]),
+        .target(name: "BulkheadCore"),
+        .target(
+            name: "EventLog",
+            dependencies: [
+                "Storage",
+                "BulkheadCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Collections", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(
+            name: "bulkhead",
+            dependencies: [
+                "EventLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "bench-eventlog",
+            dependencies: ["EventLog", "Storage", "CLMDB"],
+            path: "Tools/bench-eventlog"
+        ),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "BulkheadCoreTests", dependencies: ["BulkheadCore"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Storage"]),
+    ]
+)

@@ -1,0 +1,155 @@
+import BulkheadCore
+import Foundation
+import Storage
+
+/// A registered tenant: its id, unique slug and display name.
+public struct TenantRecord: Codable, Equatable, Sendable {
+    /// The tenant's id; also the name of its partition's directory.
+    public let id: TenantID
+    /// A short unique name for people and scripts (`[a-z0-9-]`, 2 to 63 characters).
+    public let slug: String
+    /// The display name.
+    public let name: String
+    /// When it was registered.
+    public let createdAt: Date
+}
+
+/// A stored API key: only its SHA-256, the tenant it opens and whether it was revoked.
+public struct APIKeyRecord: Codable, Equatable, Sendable {
+    /// The id of the key (not the key).
+    public let keyID: UUID
+    /// The tenant the key opens.
+    public let tenant: TenantID
+    /// Whether the key was revoked.
+    public var revoked: Bool
+}
+
+/// The catalog environment: the tenant registry (id, slug, name) and API key hashes, nothing else.
+public final class Catalog: Sendable {
+    let environment: Environment
+    let tenants: Table
+    let slugs: Table
+    let apiKeys: Table
+
+    /// Opens (creating) the catalog in `directory`.
+    public init(directory: String) throws {
+        let env = try Environment(path: directory, options: EnvironmentOptions(initialMapSize: 1 << 20, maxTables: 8))
+        environment = env
+        (tenants, slugs, apiKeys) = try env.write { tx in
+            func open(_ name: String) throws -> Table {
+                guard let t = try tx.openTable(named: name, create: true) else {
+                    throw EventLogError.invalidTenant(field: "catalog", reason: "table \(name) could not be created")
+                }
+                return t
+            }
+            return (try open("tenants"), try open("slugs"), try open("apiKeys"))
+        }
+    }
+
+    /// Checks a slug: 2 to 63 characters of `a-z`, `0-9` and `-`, starting with a letter or digit,
+    /// and not shaped like a UUID (so a `--tenant` argument is never ambiguous).
+    public static func validate(slug: String) throws {
+        let allowed = slug.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+        guard (2...63).contains(slug.utf8.count), allowed, slug.utf8.first != 45 else {
+            throw EventLogError.invalidTenant(field: "slug", reason: "'\(slug)' must be 2 to 63 characters of a-z, 0-9 and '-', not starting with '-'")
+        }
+        guard UUID(uuidString: slug) == nil else {
+            throw EventLogError.invalidTenant(field: "slug", reason: "'\(slug)' looks like a UUID")
+        }
+    }
+
+    /// Registers a tenant with a new id.
+    ///
+    /// - Throws: ``EventLogError/slugTaken(_:)``, ``EventLogError/invalidTenant(field:reason:)``.
+    public func register(slug: String, name: String, id: TenantID, at date: Date) throws -> TenantRecord {
+        try Catalog.validate(slug: slug)
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, name.utf8.count <= 200 else {
+            throw EventLogError.invalidTenant(field: "name", reason: "must be 1 to 200 bytes and not blank")
+        }
+        let record = TenantRecord(id: id, slug: slug, name: name, createdAt: date)
+        try environment.write { tx in
+            if try tx.get(slugs, key: slug) != nil { throw EventLogError.slugTaken(slug) }
+            let key = PartitionKeys.eventID(id.uuid)
+            if try tx.get(tenants, key: key) != nil {
+                throw EventLogError.invalidTenant(field: "id", reason: "\(id) is already registered")
+            }
+            try tx.put(tenants, key: key, value: try BinaryEncoder.encode(record))
+            try tx.put(slugs, key: slug, value: key)
+        }
+        return record
+    }
+
+    /// The tenant with id `id`, or `nil`.
+    public func tenant(_ id: TenantID) throws -> TenantRecord? {
+        try environment.read { tx in
+            try tx.withValue(tenants, key: PartitionKeys.eventID(id.uuid)) { raw in
+                try raw.map { try BinaryDecoder.decode(TenantRecord.self, from: $0) }
+            }
+        }
+    }
+
+    /// The tenant with slug `slug`, or `nil`.
+    public func tenant(slug: String) throws -> TenantRecord? {
+        let id: TenantID? = try environment.read { tx in
+            try tx.withValue(slugs, key: slug) { raw in
+                guard let raw, raw.count == 16 else { return nil }
+                var r = ByteReader(raw)
+                return TenantID(try r.readUUID())
+            }
+        }
+        return try id.flatMap { try tenant($0) }
+    }
+
+    /// Every registered tenant, by slug.
+    public func allTenants() throws -> [TenantRecord] {
+        try environment.read { tx in
+            try tx.withCursor(tenants) { cursor in
+                var result: [TenantRecord] = []
+                var found = try cursor.first()
+                while found {
+                    result.append(try BinaryDecoder.decode(TenantRecord.self, from: cursor.value))
+                    found = try cursor.next()
+                }
+                return result.sorted { $0.slug < $1.slug }
+            }
+        }
+    }
+
+    /// Stores an API key's hash for `tenant`.
+    public func storeAPIKey(hash: [UInt8], record: APIKeyRecord) throws {
+        try environment.write { tx in
+            try tx.put(apiKeys, key: hash, value: try BinaryEncoder.encode(record), flags: .noOverwrite)
+        }
+    }
+
+    /// Marks every key with id `keyID` of `tenant` revoked; returns whether one was found.
+    @discardableResult
+    public func revokeAPIKey(keyID: UUID, tenant: TenantID) throws -> Bool {
+        try environment.write { tx in
+            var hits: [([UInt8], APIKeyRecord)] = []
+            try tx.withCursor(apiKeys) { cursor in
+                var found = try cursor.first()
+                while found {
+                    let record = try BinaryDecoder.decode(APIKeyRecord.self, from: cursor.value)
+                    if record.keyID == keyID && record.tenant == tenant { hits.append((Array(cursor.key), record)) }
+                    found = try cursor.next()
+                }
+            }
+            for (key, var record) in hits {
+                record.revoked = true
+                try tx.put(apiKeys, key: key, value: try BinaryEncoder.encode(record))
+            }
+            return !hits.isEmpty
+        }
+    }
+
+    /// The key record stored under `hash`, or `nil`.
+    public func apiKey(hash: [UInt8]) throws -> APIKeyRecord? {
+        try environment.read { tx in
+            try tx.withValue(apiKeys, key: hash) { raw in
+                try raw.map { try BinaryDecoder.decode(APIKeyRecord.self, from: $0) }
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import BulkheadCore
+import Foundation
+
+/// The result of walking a tenant's hash chain.
+public enum VerifyReport: Equatable, Sendable, CustomStringConvertible {
+    /// Every link holds: the count of events and the head hash.
+    case ok(tenant: TenantID, events: UInt64, headHash: [UInt8])
+    /// The first broken link: its position and what is wrong.
+    case broken(tenant: TenantID, position: UInt64, reason: String)
+
+    /// One line for people.
+    public var description: String {
+        switch self {
+        case .ok(let t, let n, let h): return "tenant \(t): OK, \(n) events, head \(h.hexString)"
+        case .broken(let t, let p, let r): return "tenant \(t): BROKEN at position \(p): \(r)"
+        }
+    }
+
+    /// Whether the chain verified.
+    public var isOK: Bool { if case .ok = self { return true } else { return false } }
+}
+
+extension Partition {
+    /// Walks the whole chain: each record must decode, sit at its own position with no gap,
+    /// and hash, with its predecessor's hash, to the value stored with it.
+    ///
+    /// - Parameter progress: Called every 65,536 events with the position reached.
+    public func verify(progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
+        let genesis = genesisDigest
+        return try environment.read { tx in
+            try tx.withCursor(tables.log) { cursor in
+                var expectedPosition: UInt64 = 1
+                var previous = genesis
+                var found = try cursor.first()
+                while found {
+                    let keyPosition = PartitionKeys.readPosition(cursor.key) ?? 0
+                    guard cursor.key.count == 8, keyPosition == expectedPosition else {
+                        return .broken(tenant: tenant, position: expectedPosition, reason: keyPosition > expectedPosition ? "event missing (next stored is \(keyPosition))" : "malformed key")
+                    }
+                    let parsed: (EventView, record: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer)
+                    do {
+                        parsed = try EventRecord.view(cursor.value)
+                    } catch {
+                        return .broken(tenant: tenant, position: keyPosition, reason: "record does not decode: \(error)")
+                    }
+                    guard parsed.0.position == keyPosition else {
+                        return .broken(tenant: tenant, position: keyPosition, reason: "record says position \(parsed.0.position)")
+                    }
+                    let computed = previous.withUnsafeBytes { EventRecord.chainHash(previous: $0, record: parsed.record) }
+                    guard let stored = ChainHash(parsed.hash), stored == computed else {
+                        return .broken(tenant: tenant, position: keyPosition, reason: "stored hash does not match the predecessor's hash and the record's bytes")
+                    }
+                    previous = stored
+                    if keyPosition & 0xFFFF == 0 { progress?(keyPosition) }
+                    expectedPosition += 1
+                    found = try cursor.next()
+                }
+                return .ok(tenant: tenant, events: expectedPosition - 1, headHash: previous.bytes)
+            }
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Lowercase hexadecimal text of the bytes.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,288 @@
+import CLMDB
+import Foundation
+
+/// How an ``Environment`` is opened and how far its map may grow.
+public struct EnvironmentOptions: Sendable {
+    /// The map size the environment starts with, in bytes. It grows on demand.
+    public var initialMapSize: Int
+    /// The largest map size growth may reach. A write that needs more fails with
+    /// ``StorageError/Code/mapLimitReached`` instead of growing further.
+    public var maxMapSize: Int
+    /// How many named tables the environment may hold.
+    public var maxTables: Int
+    /// How many concurrent read transactions (across processes) the environment allows.
+    public var maxReaders: Int
+
+    /// Options suited to a tenant partition: 8 MiB to start, growth up to 1 TiB, 64 tables.
+    public init(
+        initialMapSize: Int = 8 << 20,
+        maxMapSize: Int = 1 << 40,
+        maxTables: Int = 64,
+        maxReaders: Int = 254
+    ) {
+        self.initialMapSize = initialMapSize
+        self.maxMapSize = maxMapSize
+        self.maxTables = maxTables
+        self.maxReaders = maxReaders
+    }
+}
+
+/// An LMDB environment: one directory holding `data.mdb` and `lock.mdb`.
+///
+/// The C handle lives here and is closed in `deinit`. Transactions are closures: returning
+/// commits, throwing aborts. A transaction is valid only inside its closure, on the calling
+/// thread, and must not start another transaction (LMDB's rules; nesting would also block the
+/// map growth below).
+///
+/// ```swift
+/// let env = try Environment(path: dir, options: .init())
+/// let log = try env.openTable(named: "log")
+/// try env.write { tx in try tx.put(log, key: key, value: bytes) }
+/// let value = try env.read { tx in try tx.get(log, key: key) }
+/// ```
+///
+/// A full map never reaches callers: ``write(_:)`` aborts, grows the map and runs the closure
+/// again, so a write closure must have no effects outside its transaction.
+public final class Environment: @unchecked Sendable {
+    let handle: OpaquePointer
+    /// The directory of the environment.
+    public let path: String
+    /// The options it was opened with.
+    public let options: EnvironmentOptions
+
+    private let gate = NSCondition()
+    private var activeTransactions = 0
+    private var resizing = false
+    private var tables: [String: MDB_dbi] = [:]
+
+    /// Opens (creating if needed) the environment in directory `path`.
+    ///
+    /// - Parameters:
+    ///   - path: The directory; created when missing.
+    ///   - options: Map size, growth limit, table and reader counts.
+    /// - Throws: ``StorageError`` when the directory cannot be created or the files are not a
+    ///   valid LMDB environment (``StorageError/Code/invalid``, ``StorageError/Code/corrupted``).
+    public init(path: String, options: EnvironmentOptions = .init()) throws {
+        self.path = path
+        self.options = options
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError(code: .permissionDenied, message: "cannot create directory: \(error.localizedDescription)", context: "open environment \(path)")
+        }
+        var env: OpaquePointer?
+        try check(mdb_env_create(&env), "create environment \(path)")
+        guard let env else {
+            throw StorageError(code: .invalid, message: "mdb_env_create returned no handle", context: "open environment \(path)")
+        }
+        do {
+            try check(mdb_env_set_maxdbs(env, MDB_dbi(options.maxTables)), "set max tables of \(path)")
+            try check(mdb_env_set_maxreaders(env, UInt32(options.maxReaders)), "set max readers of \(path)")
+            try check(mdb_env_set_mapsize(env, options.initialMapSize), "set map size of \(path)")
+            // MDB_NOTLS: a read transaction belongs to its object, not to the thread, so Swift
+            // tasks that hop threads between transactions never collide on a reader slot.
+            try check(mdb_env_open(env, path, UInt32(MDB_NOTLS), 0o644), "open environment \(path)")
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        self.handle = env
+    }
+
+    deinit {
+        mdb_env_close(handle)
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in a read transaction, which sees one consistent snapshot.
+    ///
+    /// - Throws: Whatever `body` throws, or ``StorageError``.
+    public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
+        try enter()
+        defer { leave() }
+        let txn = try begin(flags: UInt32(MDB_RDONLY))
+        defer { mdb_txn_abort(txn) }
+        let tx = ReadTransaction(handle: TransactionHandle(txn: txn, env: self))
+        return try body(tx)
+    }
+
+    /// Runs `body` in the environment's single write transaction: returning commits (durably, in
+    /// LMDB's default sync mode), throwing aborts.
+    ///
+    /// When the map is full the transaction is aborted, the map grown, and `body` run again.
+    ///
+    /// - Throws: Whatever `body` throws, or ``StorageError`` (for example
+    ///   ``StorageError/Code/noSpace`` when the disk is full, or
+    ///   ``StorageError/Code/mapLimitReached`` past ``EnvironmentOptions/maxMapSize``).
+    public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
+        while true {
+            let state = WriteState()
+            do {
+                return try attemptWrite(state: state, body)
+            } catch {
+                if state.mapFull || (error as? StorageError)?.code == .mapFull {
+                    try grow()
+                    continue
+                }
+                throw error
+            }
+        }
+    }
+
+    private func attemptWrite<R>(state: WriteState, _ body: (WriteTransaction) throws -> R) throws -> R {
+        try enter()
+        defer { leave() }
+        let txn = try begin(flags: 0)
+        let tx = WriteTransaction(handle: TransactionHandle(txn: txn, env: self), state: state)
+        let result: R
+        do {
+            result = try body(tx)
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        let rc = mdb_txn_commit(txn)
+        if rc == MDB_MAP_FULL { state.mapFull = true }
+        try check(rc, "commit to \(path)")
+        if !state.openedTables.isEmpty || !state.droppedTables.isEmpty {
+            gate.lock()
+            for name in state.droppedTables { tables[name] = nil }
+            for (name, dbi) in state.openedTables { tables[name] = dbi }
+            gate.unlock()
+        }
+        return result
+    }
+
+    private func begin(flags: UInt32) throws -> OpaquePointer {
+        var txn: OpaquePointer?
+        var rc = mdb_txn_begin(handle, nil, flags, &txn)
+        if rc == MDB_MAP_RESIZED {
+            // Another process grew the map: adopt its size. mdb_env_set_mapsize(0) must run with
+            // no transaction of this process active, so step out of the gate and back in.
+            leave()
+            try adoptResizedMap()
+            try enter()
+            rc = mdb_txn_begin(handle, nil, flags, &txn)
+        }
+        try check(rc, "begin \(flags & UInt32(MDB_RDONLY) != 0 ? "read" : "write") transaction on \(path)")
+        guard let txn else {
+            throw StorageError(code: .invalid, message: "mdb_txn_begin returned no handle", context: path)
+        }
+        return txn
+    }
+
+    private func enter() throws {
+        gate.lock()
+        while resizing { gate.wait() }
+        activeTransactions += 1
+        gate.unlock()
+    }
+
+    private func leave() {
+        gate.lock()
+        activeTransactions -= 1
+        if activeTransactions == 0 { gate.broadcast() }
+        gate.unlock()
+    }
+
+    /// Runs `change` when no transaction of this process is active, as `mdb_env_set_mapsize` requires.
+    private func exclusively<R>(_ change: () throws -> R) rethrows -> R {
+        gate.lock()
+        while resizing { gate.wait() }
+        resizing = true
+        while activeTransactions > 0 { gate.wait() }
+        defer {
+            resizing = false
+            gate.broadcast()
+            gate.unlock()
+        }
+        return try change()
+    }
+
+    private func grow() throws {
+        try exclusively {
+            let current = mapSize
+            guard current < options.maxMapSize else {
+                throw StorageError(
+                    code: .mapLimitReached,
+                    message: "the environment reached its size limit of \(options.maxMapSize) bytes",
+                    context: "grow map of \(path)")
+            }
+            // Double small maps, then grow by 1 GiB steps: address space is cheap, but a huge
+            // jump on a small disk only postpones the real error.
+            let step = min(current, 1 << 30)
+            let target = min(current + step, options.maxMapSize)
+            try check(mdb_env_set_mapsize(handle, target), "grow map of \(path) to \(target) bytes")
+        }
+    }
+
+    private func adoptResizedMap() throws {
+        try exclusively {
+            try check(mdb_env_set_mapsize(handle, 0), "adopt the map size another process set on \(path)")
+        }
+    }
+
+    // MARK: - Tables
+
+    /// Opens the named table, creating it when `create` is true, and returns its handle.
+    ///
+    /// - Returns: The table, or `nil` when it does not exist and `create` is false.
+    /// - Throws: ``StorageError``, e.g. ``StorageError/Code/dbsFull`` past ``EnvironmentOptions/maxTables``.
+    public func openTable(named name: String, create: Bool = true) throws -> Table? {
+        gate.lock()
+        if let dbi = tables[name] {
+            gate.unlock()
+            return Table(dbi: dbi, name: name)
+        }
+        gate.unlock()
+        return try write { tx in try tx.openTable(named: name, create: create) }
+    }
+
+    func lockedTables<R>(_ body: ([String: MDB_dbi]) -> R) -> R {
+        gate.lock()
+        defer { gate.unlock() }
+        return body(tables)
+    }
+
+    // MARK: - Facts and maintenance
+
+    /// The current map size in bytes.
+    public var mapSize: Int {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        return info.me_mapsize
+    }
+
+    /// Bytes in use: pages used times the page size.
+    public var usedBytes: Int {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        var stat = MDB_stat()
+        mdb_env_stat(handle, &stat)
+        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+    }
+
+    /// Writes a copy of the environment into the existing, empty directory `destination`.
+    ///
+    /// - Parameter compact: Omit free pages and renumber (`MDB_CP_COMPACT`).
+    /// - Throws: ``StorageError`` when the copy cannot be written.
+    public func copy(to destination: String, compact: Bool) throws {
+        try check(
+            mdb_env_copy2(handle, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
+            "copy \(path) to \(destination)")
+    }
+
+    /// Flushes buffers to disk (commits already do so in the default sync mode).
+    public func sync() throws {
+        try check(mdb_env_sync(handle, 1), "sync \(path)")
+    }
+}
+
+/// What a write attempt learned, kept outside the transaction so that a body which wraps
+/// LMDB's errors in its own still lets ``Environment/write(_:)`` grow the map and retry.
+final class WriteState {
+    var mapFull = false
+    var openedTables: [(String, MDB_dbi)] = []
+    var droppedTables: [String] = []
+}

@@ -1,0 +1,145 @@
+import CLMDB
+
+/// The C transaction behind a ``ReadTransaction`` or ``WriteTransaction``; opaque to callers.
+public struct TransactionHandle {
+    let txn: OpaquePointer
+    let env: Environment
+}
+
+/// Reads shared by read and write transactions.
+///
+/// Byte buffers handed to closures point into the memory map and are valid only inside the
+/// closure: decode or copy them before it returns.
+public protocol ReadableTransaction {
+    /// The transaction's C handle.
+    var handle: TransactionHandle { get }
+}
+
+extension ReadableTransaction {
+    /// The value stored under `key`, copied out of the map, or `nil`.
+    public func get(_ table: Table, key: some ContiguousBytesView) throws -> [UInt8]? {
+        try withValue(table, key: key) { $0.map { Array($0) } }
+    }
+
+    /// Calls `body` with the bytes stored under `key` (or `nil`) without copying them.
+    ///
+    /// - Parameter body: Reads the bytes; they are valid only during the call.
+    public func withValue<R>(
+        _ table: Table, key: some ContiguousBytesView,
+        _ body: (UnsafeRawBufferPointer?) throws -> R
+    ) throws -> R {
+        let found: UnsafeRawBufferPointer? = try key.withBytes { keyBytes in
+            var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            var v = MDB_val()
+            let rc = mdb_get(handle.txn, table.dbi, &k, &v)
+            if rc == MDB_NOTFOUND { return nil }
+            try check(rc, "read \(table.name) in \(handle.env.path)")
+            return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)
+        }
+        return try body(found)
+    }
+
+    /// Opens a cursor over `table` for the duration of `body`.
+    public func withCursor<R>(_ table: Table, _ body: (inout Cursor) throws -> R) throws -> R {
+        var raw: OpaquePointer?
+        try check(mdb_cursor_open(handle.txn, table.dbi, &raw), "open cursor on \(table.name) in \(handle.env.path)")
+        guard let raw else {
+            throw StorageError(code: .invalid, message: "mdb_cursor_open returned no handle", context: table.name)
+        }
+        defer { mdb_cursor_close(raw) }
+        var cursor = Cursor(raw: raw, table: table, path: handle.env.path)
+        return try body(&cursor)
+    }
+
+    /// Entry count and page use of `table`.
+    public func statistics(_ table: Table) throws -> TableStatistics {
+        var stat = MDB_stat()
+        try check(mdb_stat(handle.txn, table.dbi, &stat), "stat \(table.name) in \(handle.env.path)")
+        return TableStatistics(
+            entries: stat.ms_entries,
+            pages: stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages,
+            pageSize: Int(stat.ms_psize))
+    }
+
+    /// The handle of an existing table opened earlier by this process, or `nil`.
+    public func existingTable(named name: String) -> Table? {
+        handle.env.cachedTable(named: name)
+    }
+}
+
+/// A read-only snapshot of an environment, valid only inside ``Environment/read(_:)``'s closure.
+public struct ReadTransaction: ReadableTransaction {
+    /// The transaction's C handle.
+    public let handle: TransactionHandle
+}
+
+/// The environment's write transaction, valid only inside ``Environment/write(_:)``'s closure.
+public struct WriteTransaction: ReadableTransaction {
+    /// The transaction's C handle.
+    public let handle: TransactionHandle
+    let state: WriteState
+
+    /// Stores `value` under `key`.
+    ///
+    /// - Throws: ``StorageError``: ``StorageError/Code/keyExists`` with `.noOverwrite` or an
+    ///   out-of-order `.append`; ``StorageError/Code/badValueSize`` for an empty or oversized key.
+    public func put(_ table: Table, key: some ContiguousBytesView, value: some ContiguousBytesView, flags: PutFlags = []) throws {
+        try key.withBytes { keyBytes in
+            try value.withBytes { valueBytes in
+                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                let rc = mdb_put(handle.txn, table.dbi, &k, &v, flags.rawValue)
+                if rc == MDB_MAP_FULL { state.mapFull = true }
+                try check(rc, "write \(table.name) in \(handle.env.path)")
+            }
+        }
+    }
+
+    /// Removes `key`.
+    ///
+    /// - Returns: Whether the key was present.
+    @discardableResult
+    public func delete(_ table: Table, key: some ContiguousBytesView) throws -> Bool {
+        try key.withBytes { keyBytes in
+            var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            let rc = mdb_del(handle.txn, table.dbi, &k, nil)
+            if rc == MDB_NOTFOUND { return false }
+            if rc == MDB_MAP_FULL { state.mapFull = true }
+            try check(rc, "delete from \(table.name) in \(handle.env.path)")
+            return true
+        }
+    }
+
+    /// Opens the named table inside this transaction, creating it when `create` is true.
+    ///
+    /// The handle becomes usable by other transactions once this one commits.
+    /// - Returns: The table, or `nil` when it does not exist and `create` is false.
+    public func openTable(named name: String, create: Bool) throws -> Table? {
+        if let cached = handle.env.cachedTable(named: name) { return cached }
+        var dbi: MDB_dbi = 0
+        let rc = mdb_dbi_open(handle.txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+        if rc == MDB_NOTFOUND { return nil }
+        if rc == MDB_MAP_FULL { state.mapFull = true }
+        try check(rc, "open table \(name) in \(handle.env.path)")
+        state.openedTables.append((name, dbi))
+        return Table(dbi: dbi, name: name)
+    }
+
+    /// Removes every entry of `table`, keeping the table.
+    public func clear(_ table: Table) throws {
+        try check(mdb_drop(handle.txn, table.dbi, 0), "clear \(table.name) in \(handle.env.path)")
+    }
+
+    /// Deletes `table` itself; its handle is invalid once this transaction commits.
+    public func dropTable(_ table: Table) throws {
+        try check(mdb_drop(handle.txn, table.dbi, 1), "drop \(table.name) in \(handle.env.path)")
+        state.droppedTables.append(table.name)
+        state.openedTables.removeAll { $0.0 == table.name }
+    }
+}
+
+extension Environment {
+    func cachedTable(named name: String) -> Table? {
+        lockedTables { $0[name].map { Table(dbi: $0, name: name) } }
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks for Bulkhead: liblmdb-dev (apt-get) and Python's
+# jsonschema (pip, for the schema tests). Does nothing when both are present.
+set -euo pipefail
+need_apt=()
+[ -f /usr/include/lmdb.h ] || need_apt+=(liblmdb-dev)
+command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} with apt-get"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+  echo "setup: installing Python's jsonschema with pip"
+  python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --break-system-packages jsonschema
+fi
+
