@@ -42,6 +42,11 @@ let package = Package(
             dependencies: ["EventLog", "Storage", "CLMDB"],
             path: "Tools/bench-eventlog"
         ),
+        .executableTarget(
+            name: "eventlog-child",
+            dependencies: ["EventLog", "BulkheadCore"],
+            path: "Tools/eventlog-child"
+        ),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "BulkheadCoreTests", dependencies: ["BulkheadCore"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Storage"]),
