@@ -22,6 +22,10 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CLMDB"]),
         .target(name: "BulkheadCore"),
         .target(
+            name: "Domain",
+            dependencies: ["BulkheadCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "EventLog",
             dependencies: [
                 "Storage",
@@ -30,10 +34,18 @@ let package = Package(
                 .product(name: "Collections", package: "swift-collections"),
             ]
         ),
+        .target(name: "Projections", dependencies: ["Domain", "EventLog", "Storage", "BulkheadCore"]),
+        .target(
+            name: "Workflows",
+            dependencies: ["Projections", "Domain", "EventLog", "Storage", "BulkheadCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "bulkhead",
             dependencies: [
                 "EventLog",
+                "Domain",
+                "Projections",
+                "Workflows",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,5 +62,9 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "BulkheadCoreTests", dependencies: ["BulkheadCore"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Storage"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "Projections", "EventLog", "BulkheadCore"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Domain", "EventLog", "Storage", "BulkheadCore", "Workflows"]),
+        .testTarget(name: "SchemaTests", dependencies: ["Domain", "Projections", "EventLog", "Workflows", "BulkheadCore"]),
+        .testTarget(name: "CLITests", dependencies: ["bulkhead"]),
     ]
 )

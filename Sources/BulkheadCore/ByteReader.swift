@@ -120,6 +120,36 @@ public struct ByteReader {
         return string
     }
 
+    /// Reads a length-prefixed string's UTF-8 bytes without making a `String`, refusing bytes
+    /// that are not valid UTF-8; the slice is valid as long as the buffer is.
+    @inlinable public mutating func readUTF8(_ what: @autoclosure () -> String = "a string") throws(ByteFormatError) -> UnsafeRawBufferPointer {
+        let start = offset
+        let raw = try readLengthPrefixed(what())
+        guard ByteReader.isValidUTF8(raw) else {
+            throw ByteFormatError(reason: "\(what()) is not valid UTF-8", offset: start)
+        }
+        return raw
+    }
+
+    /// Whether `bytes` are valid UTF-8. ASCII, what identifiers and types almost always are, is
+    /// checked eight bytes at a time without building a string.
+    @inlinable public static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        while i + 8 <= bytes.count {
+            if bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return validateSlowly(bytes) }
+            i += 8
+        }
+        while i < bytes.count {
+            if bytes[i] & 0x80 != 0 { return validateSlowly(bytes) }
+            i += 1
+        }
+        return true
+    }
+
+    @usableFromInline static func validateSlowly(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        String(validating: bytes, as: UTF8.self) != nil
+    }
+
     /// Reads 16 bytes as a UUID.
     @inlinable public mutating func readUUID(_ what: @autoclosure () -> String = "a UUID") throws(ByteFormatError) -> UUID {
         let raw = try readBytes(16, what())

@@ -22,6 +22,13 @@ public struct APIKeyRecord: Codable, Equatable, Sendable {
     public let tenant: TenantID
     /// Whether the key was revoked.
     public var revoked: Bool
+
+    /// Creates the record.
+    public init(keyID: UUID, tenant: TenantID, revoked: Bool) {
+        self.keyID = keyID
+        self.tenant = tenant
+        self.revoked = revoked
+    }
 }
 
 /// The catalog environment: the tenant registry (id, slug, name) and API key hashes, nothing else.

@@ -136,17 +136,18 @@ public struct LogReader {
     /// The events of `stream` from version `fromVersion` on, in order, up to `limit`.
     public func stream(_ stream: String, fromVersion: UInt64 = 1, limit: Int = .max) throws -> [RecordedEvent] {
         guard try streamVersion(stream) != nil else { return [] }
-        let hash = PartitionKeys.streamHash(stream)
+        let key = PartitionKeys.streamHash(stream)
+        let hash = key.bytes
         var runs: [(firstVersion: UInt64, firstPosition: UInt64, count: UInt64)] = []
         try transaction.withCursor(tables.streams) { cursor in
             // The run holding `fromVersion` starts at or before it: seek past it, then step back.
-            var found = try cursor.seek(atOrAfter: PartitionKeys.streamRun(hash, firstVersion: max(fromVersion, 1)))
+            var found = try cursor.seek(atOrAfter: PartitionKeys.streamRun(key, firstVersion: max(fromVersion, 1)))
             let exact = found && cursor.key.count == 24 && cursor.key.prefix(16).elementsEqual(hash)
                 && PartitionKeys.readPosition(UnsafeRawBufferPointer(rebasing: cursor.key[16...])) == max(fromVersion, 1)
             if !exact {
                 found = found ? try cursor.previous() : try cursor.last()
                 if !(found && cursor.key.count == 24 && cursor.key.prefix(16).elementsEqual(hash)) {
-                    found = try cursor.seek(atOrAfter: PartitionKeys.streamRun(hash, firstVersion: max(fromVersion, 1)))
+                    found = try cursor.seek(atOrAfter: PartitionKeys.streamRun(key, firstVersion: max(fromVersion, 1)))
                 }
             }
             while found, cursor.key.count == 24, cursor.key.prefix(16).elementsEqual(hash), cursor.value.count == 12 {

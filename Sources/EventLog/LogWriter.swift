@@ -16,7 +16,6 @@ public struct LogWriter {
     public private(set) var batches: [AppendedBatch] = []
     private var headPosition: UInt64
     private var headHash: ChainHash
-    private var scratch = ByteWriter(capacity: 1024)
 
     /// Longest stream id, in UTF-8 bytes.
     public static let maxStreamIDBytes = 512
@@ -41,11 +40,14 @@ public struct LogWriter {
     public var appended: [RecordedEvent] { batches.flatMap(\.recorded) }
 
     /// Appends `events` to `stream`; see ``Partition/append(stream:expected:events:recordedAt:)``.
+    ///
+    /// An append that throws has written nothing: the transaction can go on (or be aborted by
+    /// throwing out of the write closure) as if it had not been called. The exception is a
+    /// ``StorageError`` from LMDB itself, after which LMDB refuses to commit the transaction.
     public mutating func append(stream: String, expected: ExpectedVersion, events: [NewEvent], recordedAt: Date) throws -> AppendResult {
         try validate(stream: stream, events: events)
         let tables = partition.tables
         let tx = transaction
-        if let retry = try idempotentRetry(stream: stream, events: events) { return retry }
 
         let streamHash = PartitionKeys.streamHash(stream)
         let current: UInt64? = try tx.withValue(tables.streamHeads, key: streamHash) { raw in
@@ -60,7 +62,11 @@ public struct LogWriter {
         case .any: break
         case .noStream where current == nil: break
         case .exactly(let v) where current == v: break
-        default: throw EventLogError.versionConflict(stream: stream, expected: expected, actual: current)
+        default:
+            // A retry of an append that succeeded finds the stream moved on: it is answered
+            // with the original result before the version is held against it.
+            if let retry = try duplicateOrRetry(stream: stream, events: events) { return retry }
+            throw EventLogError.versionConflict(stream: stream, expected: expected, actual: current)
         }
 
         let micros = Int64((recordedAt.timeIntervalSince1970 * 1_000_000).rounded())
@@ -69,24 +75,59 @@ public struct LogWriter {
         var hashes: [ChainHash] = []
         hashes.reserveCapacity(events.count)
         var previous = headHash
-        var positionKey = ByteWriter(capacity: 8)
-        for (offset, event) in events.enumerated() {
-            let position = firstPosition + UInt64(offset)
-            let hash = EventRecord.encode(
-                event, position: position, stream: stream, streamVersion: firstVersion + UInt64(offset),
-                recordedAtMicros: micros, previousHash: previous, into: &scratch)
-            positionKey.reset()
-            positionKey.write(bigEndian: position)
-            try tx.put(tables.log, key: positionKey.bytes, value: scratch.bytes, flags: .append)
-            try tx.put(tables.eventIDs, key: PartitionKeys.eventID(event.eventID), value: positionKey.bytes, flags: .noOverwrite)
-            hashes.append(hash)
-            previous = hash
+        var streamCopy = stream
+        let written: Int = try streamCopy.withUTF8 { streamUTF8 in
+            let streamBytes = UnsafeRawBufferPointer(streamUTF8)
+            // Each record is staged as previous hash | record | hash: SHA-256 then reads one
+            // contiguous buffer, and the stored value (record | hash) is the buffer's tail.
+            var staging = Staging(capacity: 1024)
+            defer { staging.deallocate() }
+            previous.withUnsafeBytes { staging.setPrevious($0) }
+            for (offset, event) in zip(0..., events) {
+                let position = firstPosition + UInt64(offset)
+                let positionKey = PartitionKeys.position(position)
+                // The event id is indexed first: one search both stores it and finds an earlier
+                // use (a retry or a duplicate), before anything else of this event is written.
+                // Time-ordered ids (IDGenerator) sort last, so LMDB appends them without a search.
+                let clash = try tx.putIfAbsent(
+                    tables.eventIDs, key: PartitionKeys.eventID(event.eventID), value: positionKey, appending: true
+                ) { _ in true }
+                if clash != nil { return offset }
+                let size = EventRecord.size(of: event, streamBytes: streamBytes.count)
+                staging.reserve(recordSize: size)
+                EventRecord.write(
+                    event, position: position, stream: streamBytes, streamVersion: firstVersion + UInt64(offset),
+                    recordedAtMicros: micros, into: staging.record(size))
+                let hash = EventRecord.chainHash(previousAndRecord: staging.previousAndRecord(size))
+                staging.finish(size, hash: hash)
+                do {
+                    try tx.put(tables.log, key: positionKey, value: staging.value(size), flags: .append)
+                } catch {
+                    try undo(events[..<(offset + 1)], firstPosition: firstPosition, logged: offset)
+                    throw error
+                }
+                hashes.append(hash)
+                previous = hash
+            }
+            return events.count
+        }
+        if written < events.count {
+            try undo(events[..<written], firstPosition: firstPosition, logged: written)
+            if let retry = try duplicateOrRetry(stream: stream, events: events) { return retry }
+            // Unreachable: the clash was with a stored id (found above) or one of this append's
+            // own (refused above). Refuse rather than write if the index says otherwise.
+            throw EventLogError.duplicateEventID(events[written].eventID, position: try reader.position(ofEvent: events[written].eventID) ?? 0)
         }
         let count = UInt64(events.count)
-        try tx.put(
-            tables.streams, key: PartitionKeys.streamRun(streamHash, firstVersion: firstVersion),
-            value: PartitionKeys.streamRunValue(firstPosition: firstPosition, count: UInt32(count)), flags: .noOverwrite)
         let lastVersion = firstVersion + count - 1
+        do {
+            try tx.put(
+                tables.streams, key: PartitionKeys.streamRun(streamHash, firstVersion: firstVersion),
+                value: PartitionKeys.streamRunValue(firstPosition: firstPosition, count: UInt32(count)), flags: .noOverwrite)
+        } catch {
+            try undo(events[...], firstPosition: firstPosition, logged: events.count)
+            throw error
+        }
         try tx.put(tables.streamHeads, key: streamHash, value: StreamHead(version: lastVersion, streamID: stream).encoded())
         batches.append(AppendedBatch(
             stream: stream, firstPosition: firstPosition, firstVersion: firstVersion, recordedAtMicros: micros,
@@ -94,6 +135,26 @@ public struct LogWriter {
         headPosition = firstPosition + count - 1
         headHash = previous
         return AppendResult(positions: firstPosition...headPosition, streamVersion: lastVersion, wasDuplicate: false)
+    }
+
+    /// Removes what an append wrote before it failed: the ids of `events` and the first `logged`
+    /// of their log entries, so that a failed append leaves the transaction as it found it.
+    private func undo(_ events: ArraySlice<NewEvent>, firstPosition: UInt64, logged: Int) throws {
+        for (offset, event) in zip(0..., events) {
+            if offset < logged { try transaction.delete(partition.tables.log, key: PartitionKeys.position(firstPosition + UInt64(offset))) }
+            try transaction.delete(partition.tables.eventIDs, key: PartitionKeys.eventID(event.eventID))
+        }
+    }
+
+    /// The slow path once an append's ids clash with stored ones or its expected version fails:
+    /// an id twice in the append is refused; a complete retry returns the original result; a
+    /// partial overlap or other content is ``EventLogError/duplicateEventID(_:position:)``; no
+    /// stored id at all returns `nil`.
+    private func duplicateOrRetry(stream: String, events: [NewEvent]) throws -> AppendResult? {
+        if events.count > 1, Set(events.map(\.eventID)).count != events.count {
+            throw EventLogError.invalidAppend("an event id appears twice in one append to '\(stream)'")
+        }
+        return try idempotentRetry(stream: stream, events: events)
     }
 
     private func validate(stream: String, events: [NewEvent]) throws {
@@ -113,9 +174,8 @@ public struct LogWriter {
                 throw EventLogError.invalidAppend("payload of \(event.type) is \(event.payload.count) bytes; the limit is \(Self.maxPayloadBytes)")
             }
         }
-        if events.count > 1, Set(events.map(\.eventID)).count != events.count {
-            throw EventLogError.invalidAppend("an event id appears twice in one append to '\(stream)'")
-        }
+        // An id twice in one append is found by the append itself, when the second use clashes
+        // with the first: no set of ids is built on the fast path.
     }
 
     /// When every event id is already stored with the same content, the original result;
@@ -166,5 +226,54 @@ public struct AppendedBatch: Sendable {
                 correlationID: event.correlationID, causationID: event.causationID, payload: event.payload,
                 previousHash: previous, hash: hash)
         }
+    }
+}
+
+/// The append path's one buffer, laid out as previous hash (32) | record | hash (32).
+private struct Staging {
+    private var buffer: UnsafeMutableRawBufferPointer
+
+    init(capacity: Int) {
+        buffer = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    func deallocate() { buffer.deallocate() }
+
+    /// Makes room for a record of `recordSize` bytes, keeping the previous hash.
+    mutating func reserve(recordSize: Int) {
+        let needed = recordSize + 2 * EventRecord.hashSize
+        guard needed > buffer.count else { return }
+        let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: max(needed, 2 * buffer.count), alignment: 16)
+        larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[..<EventRecord.hashSize]))
+        buffer.deallocate()
+        buffer = larger
+    }
+
+    func setPrevious(_ hash: UnsafeRawBufferPointer) {
+        UnsafeMutableRawBufferPointer(rebasing: buffer[..<EventRecord.hashSize]).copyMemory(from: hash)
+    }
+
+    /// Where the record goes.
+    func record(_ size: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: buffer[EventRecord.hashSize..<(EventRecord.hashSize + size)])
+    }
+
+    /// What the chain hash covers.
+    func previousAndRecord(_ size: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffer[..<(EventRecord.hashSize + size)])
+    }
+
+    /// Writes `hash` after the record and as the next record's previous hash.
+    func finish(_ size: Int, hash: ChainHash) {
+        hash.withUnsafeBytes { raw in
+            let end = EventRecord.hashSize + size
+            UnsafeMutableRawBufferPointer(rebasing: buffer[end..<(end + EventRecord.hashSize)]).copyMemory(from: raw)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[..<EventRecord.hashSize]).copyMemory(from: raw)
+        }
+    }
+
+    /// The stored value: the record and its hash.
+    func value(_ size: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffer[EventRecord.hashSize..<(2 * EventRecord.hashSize + size)])
     }
 }

@@ -60,17 +60,3 @@ extension Partition {
         }
     }
 }
-
-extension Array where Element == UInt8 {
-    /// Lowercase hexadecimal text of the bytes.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}

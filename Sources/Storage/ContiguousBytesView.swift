@@ -1,5 +1,8 @@
 /// Something whose bytes can be lent as a contiguous buffer: keys and values handed to
 /// ``WriteTransaction/put(_:key:value:flags:)`` and lookups.
+///
+/// The conformances are `@inlinable` so that a caller's `put` or `withValue`, specialised for
+/// its key type, lends the bytes without a dynamic call per key.
 public protocol ContiguousBytesView {
     /// Calls `body` with the bytes.
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
@@ -7,6 +10,7 @@ public protocol ContiguousBytesView {
 
 extension Array: ContiguousBytesView where Element == UInt8 {
     /// Calls `body` with the array's bytes.
+    @inlinable
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withUnsafeBytes(body)
     }
@@ -14,6 +18,7 @@ extension Array: ContiguousBytesView where Element == UInt8 {
 
 extension ArraySlice: ContiguousBytesView where Element == UInt8 {
     /// Calls `body` with the slice's bytes.
+    @inlinable
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withUnsafeBytes(body)
     }
@@ -21,6 +26,7 @@ extension ArraySlice: ContiguousBytesView where Element == UInt8 {
 
 extension UnsafeRawBufferPointer: ContiguousBytesView {
     /// Calls `body` with these bytes.
+    @inlinable
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(self)
     }
@@ -28,8 +34,72 @@ extension UnsafeRawBufferPointer: ContiguousBytesView {
 
 extension String: ContiguousBytesView {
     /// Calls `body` with the string's UTF-8 bytes.
+    @inlinable
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var copy = self
         return try copy.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
     }
+}
+
+/// A key of up to 32 bytes held inline (no heap allocation), for fixed-width keys built per
+/// entry on hot paths: a position, a UUID, a stream hash and a version.
+///
+/// ```swift
+/// var key = InlineKey()
+/// key.append(bigEndian: position)
+/// try tx.put(log, key: key, value: record)
+/// ```
+public struct InlineKey: ContiguousBytesView, Sendable {
+    @usableFromInline var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @usableFromInline var used: Int = 0
+
+    /// How many bytes have been appended.
+    @inlinable public var count: Int { used }
+
+    /// The largest key it holds.
+    public static let capacity = 32
+
+    /// An empty key.
+    @inlinable public init() {}
+
+    /// A key of `value` as 8 big-endian bytes.
+    @inlinable public init(bigEndian value: UInt64) {
+        append(bigEndian: value)
+    }
+
+    /// Appends `value` as 8 big-endian bytes.
+    @inlinable public mutating func append(bigEndian value: UInt64) {
+        append(bytesOf: value.bigEndian)
+    }
+
+    /// Appends `value` as 4 big-endian bytes.
+    @inlinable public mutating func append(bigEndian value: UInt32) {
+        append(bytesOf: value.bigEndian)
+    }
+
+    /// Appends raw bytes.
+    ///
+    /// Appending past ``capacity`` is a programmer error (keys here are fixed-width).
+    @inlinable public mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {
+        precondition(count + bytes.count <= Self.capacity, "an InlineKey holds at most \(Self.capacity) bytes")
+        let at = used
+        Swift.withUnsafeMutableBytes(of: &storage) { out in
+            UnsafeMutableRawBufferPointer(rebasing: out[at..<(at + bytes.count)]).copyMemory(from: bytes)
+        }
+        used += bytes.count
+    }
+
+    /// Appends the bytes of a trivial value as they lie in memory.
+    @inlinable public mutating func append<T: BitwiseCopyable>(bytesOf value: T) {
+        Swift.withUnsafeBytes(of: value) { append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with the key's bytes.
+    @inlinable
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: storage) { try body(UnsafeRawBufferPointer(rebasing: $0[..<used])) }
+    }
+
+    /// The key's bytes, copied into an array.
+    public var bytes: [UInt8] { withBytes { Array($0) } }
 }

@@ -5,25 +5,29 @@ import CLMDB
 ///
 /// Each move returns whether it found an entry; the entry's bytes are then read with
 /// ``key`` and ``value``, which point into the map and are valid until the next move.
+///
+/// The moves are `@inlinable`: a scan makes one per entry, and inlined they cost a C call and
+/// nothing more.
 public struct Cursor: ~Copyable {
-    let raw: OpaquePointer
-    let table: Table
-    let path: String
-    private var k = MDB_val()
-    private var v = MDB_val()
+    @usableFromInline let raw: OpaquePointer
+    @usableFromInline let table: Table
+    @usableFromInline let path: String
+    @usableFromInline var k = MDB_val()
+    @usableFromInline var v = MDB_val()
 
-    init(raw: OpaquePointer, table: Table, path: String) {
+    @usableFromInline init(raw: OpaquePointer, table: Table, path: String) {
         self.raw = raw
         self.table = table
         self.path = path
     }
 
     /// The key at the cursor (after a successful move).
-    public var key: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size) }
+    @inlinable public var key: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size) }
     /// The value at the cursor (after a successful move).
-    public var value: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size) }
+    @inlinable public var value: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size) }
 
-    private mutating func move(_ op: MDB_cursor_op) throws -> Bool {
+    @inlinable
+    mutating func move(_ op: MDB_cursor_op) throws -> Bool {
         let rc = mdb_cursor_get(raw, &k, &v, op)
         if rc == MDB_NOTFOUND { return false }
         try check(rc, "move cursor on \(table.name) in \(path)")
@@ -31,15 +35,16 @@ public struct Cursor: ~Copyable {
     }
 
     /// Moves to the first entry.
-    public mutating func first() throws -> Bool { try move(MDB_FIRST) }
+    @inlinable public mutating func first() throws -> Bool { try move(MDB_FIRST) }
     /// Moves to the last entry.
-    public mutating func last() throws -> Bool { try move(MDB_LAST) }
+    @inlinable public mutating func last() throws -> Bool { try move(MDB_LAST) }
     /// Moves to the next entry.
-    public mutating func next() throws -> Bool { try move(MDB_NEXT) }
+    @inlinable public mutating func next() throws -> Bool { try move(MDB_NEXT) }
     /// Moves to the previous entry.
-    public mutating func previous() throws -> Bool { try move(MDB_PREV) }
+    @inlinable public mutating func previous() throws -> Bool { try move(MDB_PREV) }
 
     /// Moves to the first entry whose key is at or after `key`.
+    @inlinable
     public mutating func seek(atOrAfter key: some ContiguousBytesView) throws -> Bool {
         try key.withBytes { bytes in
             k = MDB_val(mv_size: bytes.count, mv_data: UnsafeMutableRawPointer(mutating: bytes.baseAddress))

@@ -44,7 +44,7 @@ public struct EnvironmentOptions: Sendable {
 /// A full map never reaches callers: ``write(_:)`` aborts, grows the map and runs the closure
 /// again, so a write closure must have no effects outside its transaction.
 public final class Environment: @unchecked Sendable {
-    let handle: OpaquePointer
+    @usableFromInline let handle: OpaquePointer
     /// The directory of the environment.
     public let path: String
     /// The options it was opened with.
@@ -281,8 +281,9 @@ public final class Environment: @unchecked Sendable {
 
 /// What a write attempt learned, kept outside the transaction so that a body which wraps
 /// LMDB's errors in its own still lets ``Environment/write(_:)`` grow the map and retry.
+@usableFromInline
 final class WriteState {
-    var mapFull = false
+    @usableFromInline var mapFull = false
     var openedTables: [(String, MDB_dbi)] = []
     var droppedTables: [String] = []
 }

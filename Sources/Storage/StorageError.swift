@@ -77,7 +77,7 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(context): \(message) (code \(code.rawValue))" }
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 func check(_ rc: Int32, _ context: @autoclosure () -> String) throws(StorageError) {
     if rc != 0 { throw StorageError(code: rc, context: context()) }
 }

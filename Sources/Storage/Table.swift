@@ -5,11 +5,11 @@ import CLMDB
 /// Keys sort as raw bytes, so fixed-width big-endian integers sort in numeric order.
 /// A table handle is valid for the environment that opened it.
 public struct Table: Hashable, Sendable, CustomStringConvertible {
-    let dbi: MDB_dbi
+    @usableFromInline let dbi: MDB_dbi
     /// The table's name within its environment.
     public let name: String
 
-    init(dbi: MDB_dbi, name: String) {
+    @usableFromInline init(dbi: MDB_dbi, name: String) {
         self.dbi = dbi
         self.name = name
     }

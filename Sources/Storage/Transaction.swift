@@ -2,8 +2,13 @@ import CLMDB
 
 /// The C transaction behind a ``ReadTransaction`` or ``WriteTransaction``; opaque to callers.
 public struct TransactionHandle {
-    let txn: OpaquePointer
-    let env: Environment
+    @usableFromInline let txn: OpaquePointer
+    @usableFromInline let env: Environment
+
+    @usableFromInline init(txn: OpaquePointer, env: Environment) {
+        self.txn = txn
+        self.env = env
+    }
 }
 
 /// Reads shared by read and write transactions.
@@ -15,8 +20,11 @@ public protocol ReadableTransaction {
     var handle: TransactionHandle { get }
 }
 
+// The small per-entry operations are `@inlinable`: callers then specialise them for their key
+// and value types instead of paying a generic dispatch per entry on bulk appends and scans.
 extension ReadableTransaction {
     /// The value stored under `key`, copied out of the map, or `nil`.
+    @inlinable
     public func get(_ table: Table, key: some ContiguousBytesView) throws -> [UInt8]? {
         try withValue(table, key: key) { $0.map { Array($0) } }
     }
@@ -24,6 +32,7 @@ extension ReadableTransaction {
     /// Calls `body` with the bytes stored under `key` (or `nil`) without copying them.
     ///
     /// - Parameter body: Reads the bytes; they are valid only during the call.
+    @inlinable
     public func withValue<R>(
         _ table: Table, key: some ContiguousBytesView,
         _ body: (UnsafeRawBufferPointer?) throws -> R
@@ -40,6 +49,7 @@ extension ReadableTransaction {
     }
 
     /// Opens a cursor over `table` for the duration of `body`.
+    @inlinable
     public func withCursor<R>(_ table: Table, _ body: (inout Cursor) throws -> R) throws -> R {
         var raw: OpaquePointer?
         try check(mdb_cursor_open(handle.txn, table.dbi, &raw), "open cursor on \(table.name) in \(handle.env.path)")
@@ -77,12 +87,18 @@ public struct ReadTransaction: ReadableTransaction {
 public struct WriteTransaction: ReadableTransaction {
     /// The transaction's C handle.
     public let handle: TransactionHandle
-    let state: WriteState
+    @usableFromInline let state: WriteState
+
+    init(handle: TransactionHandle, state: WriteState) {
+        self.handle = handle
+        self.state = state
+    }
 
     /// Stores `value` under `key`.
     ///
     /// - Throws: ``StorageError``: ``StorageError/Code/keyExists`` with `.noOverwrite` or an
     ///   out-of-order `.append`; ``StorageError/Code/badValueSize`` for an empty or oversized key.
+    @inlinable
     public func put(_ table: Table, key: some ContiguousBytesView, value: some ContiguousBytesView, flags: PutFlags = []) throws {
         try key.withBytes { keyBytes in
             try value.withBytes { valueBytes in
@@ -95,9 +111,79 @@ public struct WriteTransaction: ReadableTransaction {
         }
     }
 
+    /// Stores `value` under `key` unless the key is present; when it is, leaves it untouched and
+    /// returns what `existing` makes of the present value.
+    ///
+    /// One search does both the lookup and the insert, which is what an idempotency index needs:
+    ///
+    /// ```swift
+    /// if let position = try tx.putIfAbsent(ids, key: id, value: key, existing: { Array($0) }) {
+    ///     // `id` was stored before, at `position`; nothing was written.
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - appending: A hint that `key` probably sorts after every key of the table (time-ordered
+    ///     ids): LMDB then appends without a search. A key that does not sort last costs a second
+    ///     attempt, never a wrong answer.
+    ///   - existing: Reads the present value; the bytes are valid only during the call.
+    /// - Returns: `nil` when the value was stored, else `existing`'s result.
+    /// - Throws: ``StorageError`` (for example ``StorageError/Code/badValueSize``).
+    @inlinable
+    public func putIfAbsent<R>(
+        _ table: Table, key: some ContiguousBytesView, value: some ContiguousBytesView, appending: Bool = false,
+        existing: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R? {
+        let found: UnsafeRawBufferPointer? = try key.withBytes { keyBytes in
+            try value.withBytes { valueBytes in
+                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                var rc: Int32 = MDB_KEYEXIST
+                if appending {
+                    rc = mdb_put(handle.txn, table.dbi, &k, &v, UInt32(MDB_APPEND | MDB_NOOVERWRITE))
+                    // With MDB_APPEND, MDB_KEYEXIST only says the key does not sort last: ask again.
+                    if rc == MDB_KEYEXIST {
+                        v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                    }
+                }
+                if rc == MDB_KEYEXIST {
+                    rc = mdb_put(handle.txn, table.dbi, &k, &v, UInt32(MDB_NOOVERWRITE))
+                    // MDB_NOOVERWRITE hands back the present value in `v`.
+                    if rc == MDB_KEYEXIST { return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size) }
+                }
+                if rc == MDB_MAP_FULL { state.mapFull = true }
+                try check(rc, "write \(table.name) in \(handle.env.path)")
+                return nil
+            }
+        }
+        return try found.map(existing)
+    }
+
+    /// Stores under `key` a value of `count` bytes that `fill` writes in place, in the map's own
+    /// page: the value is never built in a separate buffer and copied (LMDB's `MDB_RESERVE`).
+    ///
+    /// `fill` cannot throw: a half-written value must never be left in the transaction.
+    ///
+    /// - Throws: ``StorageError`` as ``put(_:key:value:flags:)``.
+    @inlinable
+    public func put(
+        _ table: Table, key: some ContiguousBytesView, reservingCount count: Int, flags: PutFlags = [],
+        fill: (UnsafeMutableRawBufferPointer) -> Void
+    ) throws {
+        try key.withBytes { keyBytes in
+            var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            var v = MDB_val(mv_size: count, mv_data: nil)
+            let rc = mdb_put(handle.txn, table.dbi, &k, &v, flags.rawValue | UInt32(MDB_RESERVE))
+            if rc == MDB_MAP_FULL { state.mapFull = true }
+            try check(rc, "write \(table.name) in \(handle.env.path)")
+            fill(UnsafeMutableRawBufferPointer(start: v.mv_data, count: count))
+        }
+    }
+
     /// Removes `key`.
     ///
     /// - Returns: Whether the key was present.
+    @inlinable
     @discardableResult
     public func delete(_ table: Table, key: some ContiguousBytesView) throws -> Bool {
         try key.withBytes { keyBytes in

@@ -1,0 +1,165 @@
+import Foundation
+
+/// Bad input at an edge: which field, and what is wrong with it.
+public struct InputError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The field's path, e.g. `teamA.players[2]`, or `(body)` for the document itself.
+    public let field: String
+    /// What is wrong.
+    public let reason: String
+
+    /// Creates the error.
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+
+    /// `field 'x': reason`.
+    public var description: String { field == "(body)" ? reason : "field '\(field)': \(reason)" }
+}
+
+/// Decodes JSON strictly: the document must be an object; unknown fields, `null`s, wrong
+/// types, missing fields and malformed values are refused with an ``InputError`` naming the field.
+///
+/// ```swift
+/// let command = try StrictJSON.decode(CreateProject.self, from: data)
+/// ```
+public enum StrictJSON {
+    /// Decodes `T` from `data`.
+    /// - Throws: ``InputError``.
+    public static func decode<T: Codable>(_ type: T.Type, from data: Data) throws -> T {
+        let tree: Any
+        do {
+            tree = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            throw InputError(field: "(body)", reason: "malformed JSON: \(describe(error))")
+        }
+        guard tree is [String: Any] else {
+            throw InputError(field: "(body)", reason: "expected a JSON object")
+        }
+        if let path = firstNull(in: tree, path: "") {
+            throw InputError(field: path, reason: "null is not allowed; omit the field instead")
+        }
+        // Bulkhead's inputs hold no fractional numbers; Foundation's decoder reports one (or an
+        // integer beyond 64 bits) without naming its field, so find it here.
+        if let path = firstNonInteger(in: tree, path: "") {
+            throw InputError(field: path, reason: "expected an integer")
+        }
+        let value: T
+        do {
+            value = try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw inputError(error)
+        }
+        // Every field the type knows comes back when the decoded value is encoded again; a field of
+        // the input that does not is one the type does not have.
+        let echoed = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value), options: [])
+        if let path = firstUnknown(input: tree, known: echoed, path: "") {
+            throw InputError(field: path, reason: "unknown field")
+        }
+        return value
+    }
+
+    /// Turns a `DecodingError` into an ``InputError`` naming the field.
+    public static func inputError(_ error: DecodingError) -> InputError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return InputError(field: path(context.codingPath + [key]), reason: "missing")
+        case .typeMismatch(let type, let context):
+            return InputError(field: path(context.codingPath), reason: "expected \(typeName(type))")
+        case .valueNotFound(let type, let context):
+            return InputError(field: path(context.codingPath), reason: "expected \(typeName(type))")
+        case .dataCorrupted(let context):
+            let reason = context.debugDescription.contains("UUID") ? "not a valid UUID" : context.debugDescription
+            return InputError(field: path(context.codingPath), reason: reason)
+        @unknown default:
+            return InputError(field: "(body)", reason: "\(error)")
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        var out = ""
+        for key in keys {
+            if let index = key.intValue, key.stringValue.hasPrefix("Index") || key.stringValue == String(index) {
+                out += "[\(index)]"
+            } else {
+                out += out.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return out.isEmpty ? "(body)" : out
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type, is Int64.Type, is UInt64.Type: return "an integer"
+        case is Bool.Type: return "true or false"
+        case is Double.Type: return "a number"
+        case is [Any].Type: return "an array"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "an array" }
+            if name.hasPrefix("Dictionary") { return "an object" }
+            return "a value of type \(name)"
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        return text ?? "the data is not valid JSON"
+    }
+
+    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    static func firstNull(in node: Any, path: String) -> String? {
+        if node is NSNull { return path.isEmpty ? "(body)" : path }
+        if let object = node as? [String: Any] {
+            for key in object.keys.sorted() {
+                if let value = object[key], let hit = firstNull(in: value, path: join(path, key)) { return hit }
+            }
+        } else if let array = node as? [Any] {
+            for (i, value) in array.enumerated() {
+                if let hit = firstNull(in: value, path: "\(path)[\(i)]") { return hit }
+            }
+        }
+        return nil
+    }
+
+    static func firstNonInteger(in node: Any, path: String) -> String? {
+        if let number = node as? NSNumber, !(node is String) {
+            let kind = String(cString: number.objCType)
+            if kind == "c" || kind == "B" { return nil }  // true and false
+            if kind == "d" || kind == "f" {
+                let value = number.doubleValue
+                return value.rounded() == value && abs(value) < 9.2e18 ? nil : (path.isEmpty ? "(body)" : path)
+            }
+            if kind == "Q" && number.uint64Value > UInt64(Int64.max) { return path.isEmpty ? "(body)" : path }
+            return nil
+        }
+        if let object = node as? [String: Any] {
+            for key in object.keys.sorted() {
+                if let value = object[key], let hit = firstNonInteger(in: value, path: join(path, key)) { return hit }
+            }
+        } else if let array = node as? [Any] {
+            for (i, value) in array.enumerated() {
+                if let hit = firstNonInteger(in: value, path: "\(path)[\(i)]") { return hit }
+            }
+        }
+        return nil
+    }
+
+    static func firstUnknown(input: Any, known: Any, path: String) -> String? {
+        if let object = input as? [String: Any] {
+            let knownObject = known as? [String: Any] ?? [:]
+            for key in object.keys.sorted() {
+                let childPath = join(path, key)
+                guard let knownChild = knownObject[key] else { return childPath }
+                if let value = object[key], let hit = firstUnknown(input: value, known: knownChild, path: childPath) { return hit }
+            }
+        } else if let array = input as? [Any], let knownArray = known as? [Any] {
+            for (i, value) in array.enumerated() where i < knownArray.count {
+                if let hit = firstUnknown(input: value, known: knownArray[i], path: "\(path)[\(i)]") { return hit }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,176 @@
+import BulkheadCore
+import Domain
+import Foundation
+
+/// A player's running season totals after a match (or at the end of the season).
+public struct PlayerTotals: Codable, Equatable, Sendable {
+    /// Matches played.
+    public var appearances = 0
+    /// Matches won.
+    public var wins = 0
+    /// Matches drawn.
+    public var draws = 0
+    /// Matches lost.
+    public var losses = 0
+    /// Goals scored.
+    public var goals = 0
+    /// The current streak's result (`win`, `draw`, `loss`) and length.
+    public var streakResult: String?
+    /// The current streak's length.
+    public var streakLength = 0
+    /// The longest run of consecutive wins so far in the season.
+    public var longestWinStreak = 0
+
+    /// Three points a win, one a draw.
+    public var points: Int { wins * 3 + draws }
+
+    /// Creates zero totals.
+    public init() {}
+
+    mutating func add(result: String, goals scored: Int) {
+        appearances += 1
+        goals += scored
+        switch result {
+        case "win": wins += 1
+        case "draw": draws += 1
+        default: losses += 1
+        }
+        if streakResult == result { streakLength += 1 } else {
+            streakResult = result
+            streakLength = 1
+        }
+        if result == "win" { longestWinStreak = max(longestWinStreak, streakLength) }
+    }
+}
+
+/// One player's line in a match report.
+public struct PlayerLine: Codable, Equatable, Sendable {
+    /// The player.
+    public var playerId: UUID
+    /// The player's name.
+    public var name: String
+    /// `A` or `B`.
+    public var team: String
+    /// Goals in this match.
+    public var goals: Int
+    /// `win`, `draw` or `loss`.
+    public var result: String
+    /// Season totals and streaks after this match.
+    public var totals: PlayerTotals
+}
+
+/// The aggregated report of one match.
+public struct MatchReport: Codable, Equatable, Sendable {
+    /// The match.
+    public var matchId: UUID
+    /// Its season.
+    public var seasonId: UUID
+    /// The season's name.
+    public var seasonName: String
+    /// The day it was played.
+    public var date: LocalDate
+    /// The first team as recorded.
+    public var teamA: TeamSheet
+    /// The second team as recorded.
+    public var teamB: TeamSheet
+    /// `A`, `B` or `draw`.
+    public var winner: String
+    /// The absolute goal difference.
+    public var goalDifference: Int
+    /// Whether the win is heavy by the tenant's threshold; `nil` while no threshold is configured.
+    public var heavyWin: Bool?
+    /// The threshold used, if configured.
+    public var heavyWinThreshold: Int?
+    /// Each player's line.
+    public var players: [PlayerLine]
+    /// The match's place in its season (1-based).
+    public var matchNumber: Int
+}
+
+/// A row of a season table: a player's totals at the end of the season so far.
+public struct SeasonTableRow: Codable, Equatable, Sendable {
+    /// The player.
+    public var playerId: UUID
+    /// The player's name.
+    public var name: String
+    /// The totals.
+    public var totals: PlayerTotals
+}
+
+/// A Hall of Fame entry: most goals in a match.
+public struct GoalsInMatch: Codable, Equatable, Sendable {
+    /// The player.
+    public var playerId: UUID
+    /// The player's name.
+    public var name: String
+    /// The match.
+    public var matchId: UUID
+    /// Its date.
+    public var date: LocalDate
+    /// Goals scored.
+    public var goals: Int
+}
+
+/// A Hall of Fame entry: a win streak.
+public struct WinStreak: Codable, Equatable, Sendable {
+    /// The player.
+    public var playerId: UUID
+    /// The player's name.
+    public var name: String
+    /// The season.
+    public var seasonName: String
+    /// Consecutive wins.
+    public var length: Int
+}
+
+/// A Hall of Fame entry: a big win.
+public struct BigWin: Codable, Equatable, Sendable {
+    /// The match.
+    public var matchId: UUID
+    /// Its date.
+    public var date: LocalDate
+    /// `A 7 - 1 B` with the recorded names.
+    public var score: String
+    /// The goal difference.
+    public var goalDifference: Int
+}
+
+/// A season's bests, merged across seasons into the tenant's Hall of Fame.
+public struct SeasonBests: Codable, Equatable, Sendable {
+    /// Most goals by one player in one match (top 5).
+    public var mostGoalsInMatch: [GoalsInMatch] = []
+    /// Longest win streaks (top 5).
+    public var longestWinStreaks: [WinStreak] = []
+    /// Biggest wins (top 5).
+    public var biggestWins: [BigWin] = []
+
+    /// Creates empty bests.
+    public init() {}
+
+    /// How many entries each list keeps.
+    public static let size = 5
+
+    /// The bests of `self` and `other` together. Ties are broken by date, then name or id, so
+    /// the result does not depend on the order in which entries were found.
+    public func merged(with other: SeasonBests) -> SeasonBests {
+        var out = SeasonBests()
+        out.mostGoalsInMatch = Array((mostGoalsInMatch + other.mostGoalsInMatch).sorted { a, b in
+            if a.goals != b.goals { return a.goals > b.goals }
+            if a.date != b.date { return a.date < b.date }
+            return (a.name, a.matchId.uuidString) < (b.name, b.matchId.uuidString)
+        }.prefix(Self.size))
+        out.longestWinStreaks = Array((longestWinStreaks + other.longestWinStreaks).sorted { a, b in
+            if a.length != b.length { return a.length > b.length }
+            return (a.seasonName, a.name, a.playerId.uuidString) < (b.seasonName, b.name, b.playerId.uuidString)
+        }.prefix(Self.size))
+        out.biggestWins = Array((biggestWins + other.biggestWins).sorted { a, b in
+            if a.goalDifference != b.goalDifference { return a.goalDifference > b.goalDifference }
+            if a.date != b.date { return a.date < b.date }
+            return a.matchId.uuidString < b.matchId.uuidString
+        }.prefix(Self.size))
+        return out
+    }
+}
+
+/// The tenant's Hall of Fame.
+public typealias HallOfFame = SeasonBests

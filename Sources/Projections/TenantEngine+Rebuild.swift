@@ -1,0 +1,350 @@
+import BulkheadCore
+import Domain
+import EventLog
+import Foundation
+import Storage
+
+/// One difference between a projection's live generation and a newly built one.
+public struct ProjectionDifference: Codable, Equatable, Sendable {
+    /// The projection.
+    public let projection: String
+    /// The key, as hexadecimal.
+    public let key: String
+    /// `added`, `removed` or `changed`.
+    public let change: String
+    /// The live value, readable, if any.
+    public let before: String?
+    /// The new value, readable, if any.
+    public let after: String?
+}
+
+/// What a rebuild, dry run or check found and did.
+public struct RebuildReport: Sendable {
+    /// The tenant.
+    public let tenant: TenantID
+    /// The projections rebuilt.
+    public let projections: [String]
+    /// Events read from the log.
+    public let events: UInt64
+    /// Whether the new generation replaced the live one (false for a dry run).
+    public let switched: Bool
+    /// Differences between the old live generation and the new one (the first `limit`).
+    public let differences: [ProjectionDifference]
+    /// How many differences there were in all.
+    public let differenceCount: Int
+}
+
+/// A projection's state for a tenant.
+public struct ProjectionStatus: Codable, Equatable, Sendable {
+    /// The projection.
+    public let name: String
+    /// The live generation.
+    public let generation: UInt32?
+    /// The version that built it.
+    public let builtVersion: Int?
+    /// The projector's current version.
+    public let currentVersion: Int
+    /// The last position applied.
+    public let position: UInt64?
+    /// The tenant's head position.
+    public let head: UInt64
+    /// `ok`, `stale` (built by another projector version), `behind` or `missing`.
+    public var state: String {
+        guard let builtVersion, let position else { return head == 0 ? "ok" : "missing" }
+        if builtVersion != currentVersion { return "stale" }
+        return position == head ? "ok" : "behind"
+    }
+}
+
+extension TenantEngine {
+    /// How many events a rebuild applies per write transaction.
+    public static let rebuildChunk = 50_000
+
+    /// Rebuilds `names` (all when empty) of `tenant` from its log.
+    ///
+    /// The new generation is built in chunks of ``rebuildChunk`` events while readers keep reading
+    /// the live one; events appended meanwhile are caught up in the last transaction, which then
+    /// switches generations and drops the old one (or, for a dry run, drops the new one and
+    /// reports what it would have changed). Only `tenant`'s environment is opened; a projector
+    /// reaches nothing but its own new table. A rebuild killed half-way leaves the live generation
+    /// as it was; the next rebuild starts afresh.
+    ///
+    /// - Parameters:
+    ///   - differenceLimit: How many differences to describe in the report.
+    ///   - progress: Called after each chunk with the position reached and the head.
+    public func rebuild(
+        tenant: TenantID, projections names: [String], dryRun: Bool, differenceLimit: Int = 50,
+        chunkSize: Int = TenantEngine.rebuildChunk, progress: ((UInt64, UInt64) -> Void)? = nil
+    ) throws -> RebuildReport {
+        let selected = try names.isEmpty ? projectors : names.map { name in
+            guard let p = projectors.first(where: { $0.name == name }) else {
+                throw ProjectionError.unknownProjection(name, known: projectors.map(\.name))
+            }
+            return p
+        }
+        let partition = try data.partition(for: tenant)
+        return try Rebuilder(partition: partition, projectors: selected, chunkSize: max(1, chunkSize))
+            .run(dryRun: dryRun, differenceLimit: differenceLimit, progress: progress)
+    }
+
+    /// The state of each projection of `tenant`: stale when built by another projector version.
+    public func status(tenant: TenantID) throws -> [ProjectionStatus] {
+        let partition = try data.partition(for: tenant)
+        let head = try partition.head().position
+        return try Self.withLiveTables(partition, projectors) { _, tables in
+            projectors.map { projector in
+                let meta = tables[projector.name]?.meta
+                return ProjectionStatus(name: projector.name, generation: meta?.generation, builtVersion: meta?.version,
+                                        currentVersion: projector.version, position: meta?.position, head: head)
+            }
+        }
+    }
+
+    /// The tenant's projections as of `position` (inclusive) or `time`, computed in memory from the
+    /// log without touching the stored projections. `body` reads them.
+    public func asOf<R>(tenant: TenantID, position: UInt64? = nil, time: Date? = nil, _ body: (TenantView) throws -> R) throws -> R {
+        let partition = try data.partition(for: tenant)
+        let stores = try Rebuilder.memoryProjection(partition: partition, projectors: projectors, upTo: position, until: time)
+        return try body(TenantView(tenant: tenant, stores: stores.mapValues { ProjectionStore(.memory($0)) }))
+    }
+
+    /// Recomputes the tenant's projections in memory and compares them with the stored ones.
+    /// - Returns: The differences (empty when the stored projections have not drifted).
+    public func check(tenant: TenantID, differenceLimit: Int = 50) throws -> (differences: [ProjectionDifference], count: Int) {
+        let partition = try data.partition(for: tenant)
+        let fresh = try Rebuilder.memoryProjection(partition: partition, projectors: projectors, upTo: nil, until: nil)
+        return try Self.withLiveTables(partition, projectors) { tx, tables in
+            var diff = DifferenceCollector(limit: differenceLimit)
+            for projector in projectors {
+                let stored = try tables[projector.name].map { try Rebuilder.entries(tx, $0.table) } ?? []
+                let recomputed = (fresh[projector.name]?.entries ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                diff.compare(projector, stored, recomputed)
+            }
+            return (diff.items, diff.count)
+        }
+    }
+}
+
+/// Collects differences between two sorted key-value lists.
+struct DifferenceCollector {
+    let limit: Int
+    var items: [ProjectionDifference] = []
+    var count = 0
+
+    mutating func add(_ projector: any Projector, _ key: Key, _ change: String, _ before: [UInt8]?, _ after: [UInt8]?) {
+        count += 1
+        guard items.count < limit else { return }
+        items.append(ProjectionDifference(
+            projection: projector.name, key: key.bytes.hexString, change: change,
+            before: before.map { projector.describe(key: key, value: $0) },
+            after: after.map { projector.describe(key: key, value: $0) }))
+    }
+
+    /// Compares two tables of one transaction with two cursors, holding one entry of each at a time.
+    mutating func compare(_ projector: any Projector, _ tx: WriteTransaction, _ old: Table?, _ new: Table) throws {
+        try tx.withCursor(new) { newCursor in
+            var hasNew = try newCursor.first()
+            guard let old else {
+                while hasNew {
+                    add(projector, Key(raw: Array(newCursor.key)), "added", nil, Array(newCursor.value))
+                    hasNew = try newCursor.next()
+                }
+                return
+            }
+            try tx.withCursor(old) { oldCursor in
+                var hasOld = try oldCursor.first()
+                while hasOld || hasNew {
+                    let order: Int
+                    if !hasNew { order = -1 } else if !hasOld { order = 1 } else {
+                        order = oldCursor.key.lexicographicallyPrecedes(newCursor.key) ? -1 : (newCursor.key.lexicographicallyPrecedes(oldCursor.key) ? 1 : 0)
+                    }
+                    if order < 0 {
+                        add(projector, Key(raw: Array(oldCursor.key)), "removed", Array(oldCursor.value), nil)
+                        hasOld = try oldCursor.next()
+                    } else if order > 0 {
+                        add(projector, Key(raw: Array(newCursor.key)), "added", nil, Array(newCursor.value))
+                        hasNew = try newCursor.next()
+                    } else {
+                        if !oldCursor.value.elementsEqual(newCursor.value) {
+                            add(projector, Key(raw: Array(oldCursor.key)), "changed", Array(oldCursor.value), Array(newCursor.value))
+                        }
+                        hasOld = try oldCursor.next()
+                        hasNew = try newCursor.next()
+                    }
+                }
+            }
+        }
+    }
+
+    /// Compares two sorted lists of entries.
+    mutating func compare(_ projector: any Projector, _ old: [(Key, [UInt8])], _ new: [(Key, [UInt8])]) {
+        var i = 0, j = 0
+        while i < old.count || j < new.count {
+            if j == new.count || (i < old.count && old[i].0 < new[j].0) {
+                add(projector, old[i].0, "removed", old[i].1, nil)
+                i += 1
+            } else if i == old.count || new[j].0 < old[i].0 {
+                add(projector, new[j].0, "added", nil, new[j].1)
+                j += 1
+            } else {
+                if old[i].1 != new[j].1 { add(projector, old[i].0, "changed", old[i].1, new[j].1) }
+                i += 1
+                j += 1
+            }
+        }
+    }
+}
+
+/// Builds new generations of a tenant's projections from its log.
+struct Rebuilder {
+    let partition: Partition
+    let projectors: [any Projector]
+    let chunkSize: Int
+
+    func run(dryRun: Bool, differenceLimit: Int, progress: ((UInt64, UInt64) -> Void)?) throws -> RebuildReport {
+        // 1. Claim a fresh generation for each projection (clearing what a killed rebuild left).
+        let targets: [String: UInt32] = try partition.write { log in
+            let tx = log.transaction
+            let metaTable = try ProjectionTables.metaTable(tx)
+            let head = try log.reader.head().position
+            var targets: [String: UInt32] = [:]
+            for projector in projectors {
+                let (_, meta) = try ProjectionTables.liveTable(tx, metaTable, projector, head: head)
+                let target = meta.generation &+ 1
+                // A killed rebuild left its generation behind: reuse it when it is the target
+                // (cleared below), drop it otherwise.
+                if let abandoned = meta.building, abandoned != meta.generation, abandoned != target,
+                   let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, abandoned), create: false) {
+                    try tx.dropTable(table)
+                }
+                guard let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: true) else { continue }
+                try tx.clear(table)
+                var updated = meta
+                updated.building = target
+                try ProjectionTables.setMeta(tx, metaTable, projector.name, updated)
+                targets[projector.name] = target
+            }
+            return targets
+        }
+        // 2. Apply the log in chunks, each in its own write transaction.
+        var position: UInt64 = 0
+        var events: UInt64 = 0
+        while true {
+            let (applied, last, head, done) = try partition.write { log -> (UInt64, UInt64, UInt64, Bool) in
+                let stores = try newStores(log.transaction, targets)
+                let (n, last) = try apply(log.reader, from: position + 1, limit: chunkSize, stores)
+                let head = try log.reader.head().position
+                return (n, last, head, n < UInt64(chunkSize))
+            }
+            events += applied
+            position = max(position, last)
+            progress?(position, head)
+            if done { break }
+        }
+        // 3. Catch up whatever was appended meanwhile, then switch (or diff and discard).
+        return try partition.write { log in
+            let tx = log.transaction
+            let metaTable = try ProjectionTables.metaTable(tx)
+            let stores = try newStores(tx, targets)
+            let (n, _) = try apply(log.reader, from: position + 1, limit: .max, stores)
+            events += n
+            let head = try log.reader.head().position
+            var diff = DifferenceCollector(limit: differenceLimit)
+            for projector in projectors {
+                guard let target = targets[projector.name],
+                      let newTable = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: false),
+                      var meta = try ProjectionTables.meta(tx, metaTable, projector.name) else { continue }
+                let oldTable = try tx.openTable(named: ProjectionTables.tableName(projector.name, meta.generation), create: false)
+                try diff.compare(projector, tx, oldTable, newTable)
+                meta.building = nil
+                if dryRun {
+                    try tx.dropTable(newTable)
+                } else {
+                    if let oldTable { try tx.dropTable(oldTable) }
+                    meta.generation = target
+                    meta.version = projector.version
+                    meta.position = head
+                }
+                try ProjectionTables.setMeta(tx, metaTable, projector.name, meta)
+            }
+            return RebuildReport(tenant: partition.tenant, projections: projectors.map(\.name), events: events,
+                                 switched: !dryRun, differences: diff.items, differenceCount: diff.count)
+        }
+    }
+
+    private func newStores(_ tx: WriteTransaction, _ targets: [String: UInt32]) throws -> [String: ProjectionStore] {
+        var stores: [String: ProjectionStore] = [:]
+        for projector in projectors {
+            guard let target = targets[projector.name],
+                  let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: false) else {
+                throw ProjectionError.notBuilt(projector.name)
+            }
+            stores[projector.name] = ProjectionStore(.table(tx, table))
+        }
+        return stores
+    }
+
+    /// Applies events from `from` on (at most `limit`) to `stores`, then finishes and flushes them.
+    /// - Returns: How many events were read and the last position.
+    private func apply(_ reader: LogReader, from: UInt64, limit: Int, _ stores: [String: ProjectionStore]) throws -> (UInt64, UInt64) {
+        let (n, last) = try Self.feed(reader, from: from, limit: limit, until: nil, projectors: projectors, stores: stores)
+        for projector in projectors {
+            guard let store = stores[projector.name] else { continue }
+            try projector.finish(store)
+            try store.flush()
+        }
+        return (n, last)
+    }
+
+    /// Decodes each event once (only if some projector handles its type) and applies it.
+    static func feed(_ reader: LogReader, from: UInt64, limit: Int, until: Date?, projectors: [any Projector], stores: [String: ProjectionStore]) throws -> (UInt64, UInt64) {
+        var count: UInt64 = 0
+        var last: UInt64 = 0
+        let untilMicros = until.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }
+        try reader.scan(from: from, limit: limit) { view in
+            if let untilMicros, view.recordedAtMicros > untilMicros { return false }
+            count += 1
+            last = view.position
+            let type = view.type
+            let interested = projectors.filter { $0.handles(type) }
+            guard !interested.isEmpty else { return true }
+            let event = try EventCatalog.decode(type: type, schemaVersion: view.schemaVersion, payload: view.payload)
+            let meta = EventMeta(position: view.position, recordedAt: view.recordedAt, actor: view.actor)
+            for projector in interested {
+                guard let store = stores[projector.name] else { continue }
+                try projector.apply(event, meta, store)
+            }
+            return true
+        }
+        return (count, last)
+    }
+
+    /// Every projection of a partition computed in memory from its log, up to a position or time.
+    static func memoryProjection(partition: Partition, projectors: [any Projector], upTo position: UInt64?, until: Date?) throws -> [String: MemoryTable] {
+        var tables: [String: MemoryTable] = [:]
+        for projector in projectors { tables[projector.name] = MemoryTable() }
+        let stores = tables.mapValues { ProjectionStore(.memory($0)) }
+        try partition.read { reader in
+            let limit = position.map { Int(clamping: $0) } ?? .max
+            _ = try feed(reader, from: 1, limit: limit, until: until, projectors: projectors, stores: stores)
+        }
+        for projector in projectors {
+            guard let store = stores[projector.name] else { continue }
+            try projector.finish(store)
+            try store.flush()
+        }
+        return tables
+    }
+
+    static func entries(_ tx: some ReadableTransaction, _ table: Table) throws -> [(Key, [UInt8])] {
+        try tx.withCursor(table) { cursor in
+            var result: [(Key, [UInt8])] = []
+            var found = try cursor.first()
+            while found {
+                result.append((Key(raw: Array(cursor.key)), Array(cursor.value)))
+                found = try cursor.next()
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,258 @@
+import BulkheadCore
+import Domain
+import EventLog
+import Foundation
+import Storage
+
+/// What a command did: the events it appended (with positions) and the ids it used, or why it
+/// was skipped.
+public struct CommandOutcome: Sendable, Equatable {
+    /// The command's name.
+    public let command: String
+    /// The tenant.
+    public let tenant: TenantID
+    /// The ids the command used or generated.
+    public let ids: [String: UUID]
+    /// The appended events' positions and types, in order (empty when skipped or when nothing
+    /// needed doing, such as an expiry with no stale run).
+    public let events: [AppendedEvent]
+    /// Why nothing was appended, for an analysis request that was skipped.
+    public let skipped: Skipped?
+    /// A secret shown once (a new API key).
+    public let secret: String?
+
+    /// The positions of the appended events, or `nil`.
+    public var positions: ClosedRange<UInt64>? {
+        guard let first = events.first?.position, let last = events.last?.position else { return nil }
+        return first...last
+    }
+}
+
+/// An appended event as a command result lists it.
+public struct AppendedEvent: Sendable, Equatable {
+    /// Its position.
+    public let position: UInt64
+    /// Its type.
+    public let type: String
+    /// Its stream.
+    public let stream: String
+}
+
+/// Runs a tenant's commands and keeps its projections: each command is decided against the live
+/// projections, its events appended and projected in one write transaction of the tenant's own
+/// environment.
+///
+/// ```swift
+/// let engine = TenantEngine(data: data, clock: SystemClock())
+/// let outcome = try engine.execute(CreateProject(name: "CodeMCP"), tenant: id, actor: "oliver@example.com")
+/// ```
+public final class TenantEngine: Sendable {
+    /// The data directory.
+    public let data: DataDirectory
+    /// Where decisions get the time.
+    public let clock: any Clock
+    /// Where new ids come from.
+    public let ids: IDGenerator
+    /// The projectors kept inline.
+    public let projectors: [any Projector]
+
+    /// Creates an engine over `data`.
+    public init(data: DataDirectory, clock: any Clock, ids: IDGenerator = .shared, projectors: [any Projector] = Projectors.all) {
+        self.data = data
+        self.clock = clock
+        self.ids = ids
+        self.projectors = projectors
+    }
+
+    /// Decides and applies `command` for `tenant`, recording `actor` on its events.
+    ///
+    /// - Throws: ``CommandError`` for a refusal (nothing written), ``EventLogError`` for an unknown
+    ///   tenant, ``StorageError`` for a storage failure.
+    public func execute(_ command: any Command, tenant: TenantID, actor: String) throws -> CommandOutcome {
+        try execute(batch: [(command, actor)], tenant: tenant)[0].get()
+    }
+
+    /// Decides and applies several commands of one tenant in one write transaction and one durable
+    /// commit (group commit). Each is decided in order against the state the previous ones left; a
+    /// refused command appends nothing and does not stop the others.
+    ///
+    /// - Returns: One result per command, in order: its outcome or its ``CommandError``.
+    /// - Throws: Only failures of the whole transaction (unknown tenant, storage errors); then
+    ///   nothing of the batch was written.
+    public func execute(batch: [(command: any Command, actor: String)], tenant: TenantID) throws -> [Result<CommandOutcome, CommandError>] {
+        let partition = try data.partition(for: tenant)
+        let now = clock.now
+        let results: [Result<CommandOutcome, CommandError>]
+        do {
+            results = try partition.write { log in
+                var session = try ProjectionSession(log: log, projectors: projectors)
+                var results: [Result<CommandOutcome, CommandError>] = []
+                for (command, actor) in batch {
+                    do {
+                        try Self.checkActor(actor)
+                        results.append(.success(try apply(command, actor: actor, now: now, tenant: tenant, log: &log, session: session)))
+                    } catch let refusal as CommandError {
+                        results.append(.failure(refusal))
+                    }
+                }
+                // Refused, skipped and no-op commands leave the store byte-identical: with nothing
+                // appended, the transaction is aborted rather than committed.
+                guard !log.batches.isEmpty else { throw NothingAppended(results: results) }
+                try session.finish(log: &log)
+                return results
+            }
+        } catch let nothing as NothingAppended {
+            results = nothing.results
+        }
+        for (index, result) in results.enumerated() {
+            if case .success(let outcome) = result { try syncCatalog(outcome, command: batch[index].command, tenant: tenant) }
+        }
+        return results
+    }
+
+    /// Decides one command and appends and projects its events inside the caller's transaction.
+    private func apply(_ command: any Command, actor: String, now: Date, tenant: TenantID, log: inout LogWriter, session: ProjectionSession) throws -> CommandOutcome {
+        let context = DecisionContext(tenant: tenant, actor: actor, now: now, ids: ids)
+        let decision = try command.decide(session.view, context)
+        let correlation = ids.next(at: now)
+        var appended: [AppendedEvent] = []
+        for plan in decision.appends {
+            let newEvents = try plan.events.map { event in
+                NewEvent(eventID: ids.next(at: now), type: event.type, schemaVersion: event.schemaVersion,
+                         payload: try event.encodedPayload(), actor: actor, correlationID: correlation, causationID: nil)
+            }
+            let result = try log.append(stream: plan.stream, expected: plan.mustBeNew ? .noStream : .any, events: newEvents, recordedAt: now)
+            for (offset, event) in plan.events.enumerated() {
+                let position = result.positions.lowerBound + UInt64(offset)
+                try session.apply(event, EventMeta(position: position, recordedAt: now, actor: actor))
+                appended.append(AppendedEvent(position: position, type: event.type, stream: plan.stream))
+            }
+        }
+        return CommandOutcome(command: type(of: command).name, tenant: tenant, ids: decision.ids, events: appended, skipped: decision.skipped, secret: decision.secret)
+    }
+
+    /// Decodes the command `name` from JSON and executes it.
+    public func execute(name: String, json: Data, tenant: TenantID, actor: String) throws -> CommandOutcome {
+        try execute(try CommandCatalog.decode(name: name, json: json), tenant: tenant, actor: actor)
+    }
+
+    /// The catalog indexes API key hashes for the HTTP service: keep it in step with the tenant's log.
+    private func syncCatalog(_ outcome: CommandOutcome, command: any Command, tenant: TenantID) throws {
+        if let issue = command as? IssueAPIKey, let secret = outcome.secret, let keyId = outcome.ids["keyId"] {
+            _ = issue
+            try data.catalog.storeAPIKey(hash: APIKeys.hashBytes(secret), record: APIKeyRecord(keyID: keyId, tenant: tenant, revoked: false))
+        } else if command is RevokeAPIKey, let keyId = outcome.ids["keyId"] {
+            try data.catalog.revokeAPIKey(keyID: keyId, tenant: tenant)
+        }
+    }
+
+    static func checkActor(_ actor: String) throws {
+        guard !actor.trimmingCharacters(in: .whitespaces).isEmpty, actor.utf8.count <= LogWriter.maxActorBytes,
+              !actor.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw CommandError.invalid(field: "actor", reason: "must be 1 to \(LogWriter.maxActorBytes) bytes without control characters")
+        }
+    }
+
+    /// Runs `body` with the tenant's live projections on one consistent snapshot.
+    public func read<R>(tenant: TenantID, _ body: (TenantView) throws -> R) throws -> R {
+        let partition = try data.partition(for: tenant)
+        return try Self.withLiveTables(partition, projectors) { tx, tables in
+            var stores = tables.mapValues { ProjectionStore(.readOnly(tx, $0.table)) }
+            // A tenant whose log is empty has no projection tables yet: its projections are empty.
+            for projector in projectors where stores[projector.name] == nil {
+                stores[projector.name] = ProjectionStore(.memory(MemoryTable()))
+            }
+            return try body(TenantView(tenant: tenant, stores: stores))
+        }
+    }
+
+    /// Runs `body` in a read transaction with the live table and meta of each projection that has one.
+    ///
+    /// LMDB lets a transaction use only table handles opened before it began, so the handles are
+    /// opened first (each in a short transaction of its own); if a rebuild switches generations in
+    /// between, the step is repeated.
+    static func withLiveTables<R>(
+        _ partition: Partition, _ projectors: [any Projector],
+        _ body: (ReadTransaction, [String: (table: Table, meta: ProjectionMeta)]) throws -> R
+    ) throws -> R {
+        let env = partition.environment
+        for _ in 0..<5 {
+            guard let metaTable = try env.openTable(named: ProjectionTables.metaName, create: false) else {
+                return try env.read { tx in try body(tx, [:]) }
+            }
+            let names: [String] = try env.read { tx in
+                try projectors.compactMap { p in
+                    try ProjectionTables.meta(tx, metaTable, p.name).map { ProjectionTables.tableName(p.name, $0.generation) }
+                }
+            }
+            for name in names { _ = try env.openTable(named: name, create: false) }
+            let outcome: R? = try env.read { tx in
+                var tables: [String: (table: Table, meta: ProjectionMeta)] = [:]
+                for projector in projectors {
+                    guard let meta = try ProjectionTables.meta(tx, metaTable, projector.name) else { continue }
+                    guard let table = tx.existingTable(named: ProjectionTables.tableName(projector.name, meta.generation)) else {
+                        return nil
+                    }
+                    tables[projector.name] = (table, meta)
+                }
+                return try body(tx, tables)
+            }
+            if let outcome { return outcome }
+        }
+        throw ProjectionError.notBuilt("live tables of tenant \(partition.tenant) (generations kept changing while opening them)")
+    }
+}
+
+/// Aborts a write transaction in which no command appended anything.
+struct NothingAppended: Error {
+    let results: [Result<CommandOutcome, CommandError>]
+}
+
+/// The projection stores of one write transaction, over the live tables.
+struct ProjectionSession {
+    let projectors: [any Projector]
+    let stores: [String: ProjectionStore]
+    let metaTable: Table
+    var metas: [String: ProjectionMeta]
+    let view: TenantView
+
+    init(log: LogWriter, projectors: [any Projector]) throws {
+        self.projectors = projectors
+        let tx = log.transaction
+        let head = try log.reader.head().position
+        metaTable = try ProjectionTables.metaTable(tx)
+        var stores: [String: ProjectionStore] = [:]
+        var metas: [String: ProjectionMeta] = [:]
+        for projector in projectors {
+            let (table, meta) = try ProjectionTables.liveTable(tx, metaTable, projector, head: head)
+            stores[projector.name] = ProjectionStore(.table(tx, table))
+            metas[projector.name] = meta
+        }
+        self.stores = stores
+        self.metas = metas
+        self.view = TenantView(tenant: log.partition.tenant, stores: stores)
+    }
+
+    func apply(_ event: Event, _ meta: EventMeta) throws {
+        let type = event.type
+        for projector in projectors where projector.handles(type) {
+            guard let store = stores[projector.name] else { continue }
+            try projector.apply(event, meta, store)
+        }
+    }
+
+    mutating func finish(log: inout LogWriter) throws {
+        let head = try log.reader.head().position
+        for projector in projectors {
+            guard let store = stores[projector.name], var meta = metas[projector.name] else { continue }
+            try projector.finish(store)
+            try store.flush()
+            if meta.position != head {
+                meta.position = head
+                try ProjectionTables.setMeta(log.transaction, metaTable, projector.name, meta)
+                metas[projector.name] = meta
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Workflows
+
+extension Bulkhead {
+    /// `bulkhead demo`: the main job on a fresh machine.
+    struct Demo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fill a data directory with demo tenants and tour what Bulkhead does.",
+            discussion: """
+                Creates a code-intelligence tenant and two football clubs with a few hundred matches, then \
+                prints an audit replay, queries, a rebuild of one club's match reports with the other club's \
+                file hashes before and after, and a verify. Run it again to repeat the tour on the same data.
+
+                Example: bulkhead demo --data /tmp/bulkhead-demo
+                """)
+
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            let directory = try data.open(create: true)
+            try CLIFailure.wrap {
+                do {
+                    try DemoScenario(data: directory, out: Output.line).run()
+                } catch let error as DemoError {
+                    throw CLIFailure(code: "refused", message: error.description, exitCode: 3)
+                }
+            }
+        }
+    }
+}

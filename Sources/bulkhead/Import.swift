@@ -1,0 +1,100 @@
+import ArgumentParser
+import BulkheadCore
+import Domain
+import Foundation
+import Projections
+
+extension Bulkhead {
+    /// `bulkhead import --tenant T --actor USER FILE.jsonl`.
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run one command per line of a JSON Lines file.",
+            discussion: """
+                Each line is {"command": NAME, "input": {...}}. Each line's result or refusal is reported with \
+                its line number. Each command commits on its own: with --on-error stop, lines after a refusal \
+                are not run; with continue, they are. The exit code is that of the first refusal, or 0.
+
+                Example: bulkhead import --tenant capo-fc --actor organiser@capo.example matches.jsonl --on-error continue
+                """)
+
+        enum OnError: String, ExpressibleByArgument { case stop, `continue` }
+
+        @OptionGroup var data: DataOptions
+        @OptionGroup var tenant: TenantOptions
+        @Option(help: "The user recorded as the actor of the events (required).") var actor: String?
+        @Argument(help: "The JSON Lines file, or - for standard input.") var file: String
+        @Option(name: .customLong("on-error"), help: "stop or continue after a refused line.") var onError: OnError = .stop
+        @OptionGroup var output: FormatOptions
+
+        func run() throws {
+            let directory = try data.open()
+            let record = try tenant.resolve(directory)
+            guard let actor else {
+                throw CLIFailure(code: "invalid", message: "no actor given: pass --actor with the user who runs the commands", exitCode: 1)
+            }
+            let content = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+            guard let content else { throw CLIFailure(code: "not_found", message: "cannot read \(file)", exitCode: 2) }
+            let lines = String(decoding: content, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            let engine = engine(directory)
+            let progress = Progress(label: "import")
+            var firstFailure: CLIFailure?
+            var applied = 0, refused = 0
+            for (index, raw) in lines.enumerated() {
+                let number = index + 1
+                let text = raw.trimmingCharacters(in: .whitespaces)
+                if text.isEmpty { continue }
+                progress.update(UInt64(number), of: UInt64(lines.count))
+                do {
+                    let (name, input) = try parse(text, line: number)
+                    let outcome = try CLIFailure.wrap { try engine.execute(name: name, json: input, tenant: record.id, actor: actor) }
+                    applied += 1
+                    report(number, OutcomeDocument(outcome), nil)
+                } catch {
+                    let failure = CLIFailure.from(error)
+                    refused += 1
+                    firstFailure = firstFailure ?? failure
+                    report(number, nil, failure)
+                    if onError == .stop { break }
+                }
+            }
+            progress.finish()
+            if output.format == .table { Output.line("\(applied) applied, \(refused) refused") }
+            if let firstFailure { throw ExitCode(firstFailure.exitCode) }
+        }
+
+        func parse(_ text: String, line: Int) throws -> (String, Data) {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+                throw CLIFailure(code: "invalid", message: "malformed JSON (expected {\"command\": NAME, \"input\": {...}})", exitCode: 1)
+            }
+            if let unknown = object.keys.sorted().first(where: { $0 != "command" && $0 != "input" }) {
+                throw CLIFailure(code: "invalid", message: "unknown field '\(unknown)' (a line has 'command' and 'input')", exitCode: 1)
+            }
+            guard let name = object["command"] as? String else {
+                throw CLIFailure(code: "invalid", message: "field 'command': missing or not a string", exitCode: 1)
+            }
+            let input = object["input"] ?? [String: Any]()
+            guard input is [String: Any] else {
+                throw CLIFailure(code: "invalid", message: "field 'input': expected a JSON object", exitCode: 1)
+            }
+            return (name, try JSONSerialization.data(withJSONObject: input))
+        }
+
+        func report(_ line: Int, _ outcome: OutcomeDocument?, _ failure: CLIFailure?) {
+            switch output.format {
+            case .json, .jsonl, .csv:
+                if let outcome, let json = try? EventCatalog.jsonEncoder.encode(outcome) {
+                    Output.line("{\"line\":\(line),\"result\":\(String(decoding: json, as: UTF8.self))}")
+                } else if let failure {
+                    Output.line("{\"line\":\(line),\"error\":{\"code\":\(Output.quote(failure.code)),\"message\":\(Output.quote(failure.message))}}")
+                }
+            case .table:
+                if let outcome {
+                    let where_ = outcome.positions.map { $0[0] == $0[1] ? "#\($0[0])" : "#\($0[0])-\($0[1])" } ?? "-"
+                    Output.line("line \(line): \(outcome.command) \(outcome.status) \(where_)")
+                } else if let failure {
+                    Output.line("line \(line): error: \(failure.message)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import BulkheadCore
+import Domain
+import EventLog
+import Foundation
+import Projections
+import Storage
+
+/// A failure the CLI reports: a stable code for scripts, one line for people, and an exit code.
+struct CLIFailure: Error {
+    let code: String
+    let message: String
+    let exitCode: Int32
+
+    /// Runs `body`, turning library errors into CLI failures with the documented exit codes.
+    static func wrap<R>(_ body: () throws -> R) throws -> R {
+        do { return try body() } catch { throw from(error) }
+    }
+
+    static func from(_ error: any Error) -> CLIFailure {
+        switch error {
+        case let e as CLIFailure: return e
+        case let e as CommandError:
+            switch e {
+            case .invalid, .unknownCommand: return CLIFailure(code: e.code, message: e.description, exitCode: 1)
+            case .notFound: return CLIFailure(code: e.code, message: e.description, exitCode: 2)
+            case .refused, .missingConfig: return CLIFailure(code: e.code, message: e.description, exitCode: 3)
+            }
+        case let e as InputError: return CLIFailure(code: "invalid", message: e.description, exitCode: 1)
+        case let e as QueryNotFound: return CLIFailure(code: "not_found", message: e.description, exitCode: 2)
+        case let e as EventLogError:
+            switch e {
+            case .unknownTenant: return CLIFailure(code: "unknown_tenant", message: e.description, exitCode: 2)
+            case .slugTaken, .versionConflict, .duplicateEventID: return CLIFailure(code: "conflict", message: e.description, exitCode: 3)
+            case .invalidTenant, .invalidAppend: return CLIFailure(code: "invalid", message: e.description, exitCode: 1)
+            case .positionOutOfRange: return CLIFailure(code: "not_found", message: e.description, exitCode: 2)
+            case .wrongTenant, .missingTenantRecord, .corruptRecord: return CLIFailure(code: "integrity", message: e.description, exitCode: 4)
+            }
+        case let e as ProjectionError:
+            switch e {
+            case .unknownProjection: return CLIFailure(code: "invalid", message: e.description, exitCode: 1)
+            case .corrupt: return CLIFailure(code: "integrity", message: e.description, exitCode: 4)
+            case .notBuilt, .readOnly: return CLIFailure(code: "internal", message: e.description, exitCode: 5)
+            }
+        case let e as EventDecodingError: return CLIFailure(code: "integrity", message: e.description, exitCode: 4)
+        case let e as StorageError:
+            let integrity = e.code == .corrupted || e.code == .invalid || e.code == .versionMismatch
+            return CLIFailure(code: integrity ? "integrity" : "storage", message: e.description, exitCode: integrity ? 4 : 5)
+        default:
+            return CLIFailure(code: "internal", message: "\(error)", exitCode: 5)
+        }
+    }
+}
+
+/// Writing data and errors.
+enum Output {
+    /// The --format value in raw arguments, for reporting errors before parsing finishes.
+    static func formatArgument(in arguments: [String]) -> OutputFormat? {
+        for (i, arg) in arguments.enumerated() {
+            if arg.hasPrefix("--format=") { return OutputFormat(rawValue: String(arg.dropFirst(9))) }
+            if arg == "--format", i + 1 < arguments.count { return OutputFormat(rawValue: arguments[i + 1]) }
+        }
+        return nil
+    }
+
+    /// One line on stderr: `error: message`, or a JSON object with code and message.
+    static func reportError(_ failure: CLIFailure, json: Bool) {
+        let line = json
+            ? "{\"error\":{\"code\":\(quote(failure.code)),\"exitCode\":\(failure.exitCode),\"message\":\(quote(failure.message))}}"
+            : "error: \(failure.message)"
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func quote(_ s: String) -> String {
+        let data = (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A line on stdout.
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Writes rows as an aligned table, CSV, or (for json/jsonl) the given Codable values.
+    static func write<T: Encodable>(_ values: [T], format: OutputFormat, columns: [String], row: (T) -> [String]) throws {
+        switch format {
+        case .table: table(columns, values.map(row))
+        case .csv:
+            line(columns.map(csvField).joined(separator: ","))
+            for value in values { line(row(value).map(csvField).joined(separator: ",")) }
+        case .json:
+            let encoder = EventCatalog.jsonEncoder
+            line(String(decoding: try encoder.encode(values), as: UTF8.self))
+        case .jsonl:
+            for value in values { line(String(decoding: try EventCatalog.jsonEncoder.encode(value), as: UTF8.self)) }
+        }
+    }
+
+    /// Writes one value: JSON for json/jsonl, else key-value lines.
+    static func write<T: Encodable>(_ value: T, format: OutputFormat, pairs: [(String, String)]) throws {
+        switch format {
+        case .json, .jsonl: line(String(decoding: try EventCatalog.jsonEncoder.encode(value), as: UTF8.self))
+        case .csv:
+            line("field,value")
+            for (k, v) in pairs { line("\(csvField(k)),\(csvField(v))") }
+        case .table:
+            let width = pairs.map(\.0.count).max() ?? 0
+            for (k, v) in pairs { line(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
+        }
+    }
+
+    static func table(_ columns: [String], _ rows: [[String]]) {
+        var widths = columns.map(\.count)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+        }
+        func render(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+        line(render(columns))
+        line(render(widths.map { String(repeating: "-", count: $0) }))
+        for row in rows { line(render(row)) }
+        if rows.isEmpty { line("(none)") }
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+struct Progress {
+    let label: String
+    let enabled = isatty(2) == 1
+
+    func update(_ done: UInt64, of total: UInt64) {
+        guard enabled, total > 0 else { return }
+        let fraction = min(1, Double(done) / Double(total))
+        let filled = Int(fraction * 30)
+        let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: 30 - filled)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(Int(fraction * 100))% \(done)/\(total)".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

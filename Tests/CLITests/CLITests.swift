@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+
+@Suite struct CLITests {
+    /// A data directory with one tenant and a project; returns the project's id.
+    func seeded(_ cli: CLI) throws -> String {
+        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha Labs").status == 0)
+        #expect(try cli("tenant", "create", "beta", "--name", "Beta FC").status == 0)
+        let created = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", "project.create",
+                              #"{"name":"Tamper-Me-Project","githubRepository":"alpha/app","scanPath":"/src/"}"#, "--format", "json")
+        #expect(created.status == 0, "\(created.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+        let ids = try #require(object["ids"] as? [String: String])
+        return try #require(ids["projectId"])
+    }
+
+    @Test func tenantsAreCreatedListedAndQueried() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        let project = try seeded(cli)
+        let list = try cli("tenant", "list")
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("alpha") && list.stdout.contains("Beta FC"))
+        let projects = try cli("query", "--tenant", "alpha", "projects", "--format", "csv")
+        #expect(projects.status == 0)
+        #expect(projects.stdout.contains("Tamper-Me-Project"))
+        #expect(projects.stdout.contains(",src,"), "scan path is normalised: \(projects.stdout)")
+        let one = try cli("query", "--tenant", "alpha", "project", project)
+        #expect(one.stdout.contains("alpha/app"))
+        #expect(try cli("query", "--tenant", "beta", "projects", "--format", "json").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+    }
+
+    @Test func aMissingTenantIsAUsageErrorThatSaysSo() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        _ = try seeded(cli)
+        let run = try cli("query", "projects")
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("no tenant given"))
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func anUnknownTenantIsNotFoundAndSuggestsCloseSlugs() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        _ = try seeded(cli)
+        let run = try cli("query", "--tenant", "alpah", "projects")
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("unknown tenant 'alpah'"))
+        #expect(run.stderr.contains("did you mean alpha"))
+    }
+
+    @Test func malformedJSONIsRefusedWithExit1AndTheStoreIsByteIdentical() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        _ = try seeded(cli)
+        let before = try cli.snapshot()
+        for body in [#"{"name": "x""#, #"{"name":"x","colour":"red"}"#, #"{"name":null}"#, #"[1,2]"#] {
+            let run = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", "project.create", body)
+            #expect(run.status == 1, "\(body): \(run.stderr)")
+            #expect(!run.stderr.isEmpty)
+        }
+        let unknownField = try cli("exec", "--tenant", "alpha", "--actor", "a@b.c", "project.create", #"{"name":"x","colour":"red"}"#)
+        #expect(unknownField.stderr.contains("colour"))
+        #expect(try cli.snapshot() == before)
+    }
+
+    @Test func anotherTenantsIdIsNotFoundAndTheStoreIsByteIdentical() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        let alphaProject = try seeded(cli)
+        let before = try cli.snapshot()
+        let run = try cli("exec", "--tenant", "beta", "--actor", "eve@beta.example", "note.create",
+                          "{\"projectId\":\"\(alphaProject)\",\"title\":\"t\",\"body\":\"b\"}")
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("project \(alphaProject.lowercased()) not found"))
+        #expect(try cli("query", "--tenant", "beta", "project", alphaProject).status == 2)
+        #expect(try cli.snapshot() == before)
+    }
+
+    @Test func aRefusedCommandExits3AndWritesNothing() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        let project = try seeded(cli)
+        #expect(try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", "sync.start", "{\"projectId\":\"\(project)\"}").status == 0)
+        let before = try cli.snapshot()
+        let second = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", "sync.start", "{\"projectId\":\"\(project)\"}", "--format", "json")
+        #expect(second.status == 3)
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(second.stderr.utf8)) as? [String: Any])
+        #expect((error["error"] as? [String: Any])?["code"] as? String == "refused")
+        #expect(try cli.snapshot() == before)
+        // Matches need the tenant's team names: missing configuration names the tenant and the key.
+        let match = try cli("exec", "--tenant", "beta", "--actor", "x@beta.example", "season.define",
+                            #"{"name":"2026","startDate":"2026-01-01","endDate":"2026-12-31"}"#)
+        #expect(match.status == 0)
+    }
+
+    @Test func verifyExits4OnATamperedStoreNamingTheTenantAndPosition() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        _ = try seeded(cli)
+        #expect(try cli("verify", "--all-tenants").status == 0)
+        let alphaID = try cli("tenant", "list", "--format", "csv").stdout.split(separator: "\n").first { $0.hasPrefix("alpha,") }?.split(separator: ",")[1]
+        let dir = cli.data + "/tenants/\(try #require(alphaID))"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/data.mdb"))
+        let range = try #require(bytes.range(of: Data("Tamper-Me-Project".utf8)))
+        bytes[range.lowerBound] = UInt8(ascii: "X")
+        try bytes.write(to: URL(fileURLWithPath: dir + "/data.mdb"))
+        let run = try cli("verify", "--tenant", "alpha")
+        #expect(run.status == 4)
+        #expect(run.stdout.contains("FAILED") && run.stdout.contains("position 1"), "\(run.stdout)")
+    }
+
+    @Test func replayStreamsTheAuditTrailAsJSONLines() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        let project = try seeded(cli)
+        for i in 0..<3 {
+            #expect(try cli("exec", "--tenant", "alpha", "--actor", "bo@alpha.example", "note.create", "{\"projectId\":\"\(project)\",\"title\":\"n\(i)\",\"body\":\"b\"}").status == 0)
+        }
+        let all = try cli("replay", "--tenant", "alpha", "--format", "jsonl")
+        let lines = all.stdout.split(separator: "\n")
+        #expect(lines.count == 4)
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines[3].utf8)) as? [String: Any])
+        #expect(last["type"] as? String == "note.created")
+        #expect(last["position"] as? Int == 4)
+        #expect((last["payload"] as? [String: Any])?["title"] as? String == "n2")
+        #expect(last["actor"] as? String == "bo@alpha.example")
+        let notes = try cli("replay", "--tenant", "alpha", "--type", "note.created", "--from", "3", "--format", "jsonl")
+        #expect(notes.stdout.split(separator: "\n").count == 2)
+        #expect(try cli("replay", "--tenant", "beta", "--format", "jsonl").stdout.isEmpty)
+    }
+
+    @Test func importReportsEachLineAndContinuesOrStopsOnRefusal() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        _ = try seeded(cli)
+        let file = cli.data + "-import.jsonl"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try """
+        {"command":"project.create","input":{"name":"One"}}
+        {"command":"project.create","input":{"name":""}}
+        {"command":"project.create","input":{"name":"Three"}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let stop = try cli("import", "--tenant", "alpha", "--actor", "ana@alpha.example", file)
+        #expect(stop.status == 1)
+        #expect(stop.stdout.contains("line 1:") && stop.stdout.contains("line 2: error"))
+        #expect(!stop.stdout.contains("line 3:"))
+        let go = try cli("import", "--tenant", "alpha", "--actor", "ana@alpha.example", file, "--on-error", "continue")
+        #expect(go.stdout.contains("line 3: project.create applied"))
+        #expect(go.stdout.contains("2 applied, 1 refused"))
+    }
+
+    @Test func rebuildDryRunAndBackupRestoreRoundTrip() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        _ = try seeded(cli)
+        #expect(try cli("rebuild", "--tenant", "alpha").status == 1)
+        let dry = try cli("rebuild", "--tenant", "alpha", "--all", "--dry-run")
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("0 differences"))
+        let backupDir = cli.data + "-backup"
+        let restored = CLI()
+        defer {
+            try? FileManager.default.removeItem(atPath: backupDir)
+            restored.cleanUp()
+        }
+        #expect(try cli("backup", "--tenant", "alpha", backupDir).status == 0)
+        let restore = try restored("restore", backupDir)
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(restore.stdout.contains("OK, 1 events"))
+        #expect(try restored("query", "--tenant", "alpha", "projects").stdout.contains("Tamper-Me-Project"))
+        #expect(try restored("verify", "--tenant", "alpha").status == 0)
+    }
+
+    @Test func statsListsEveryTenant() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        _ = try seeded(cli)
+        let stats = try cli("stats", "--format", "json")
+        #expect(stats.status == 0)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["slug"] as? String } == ["alpha", "beta"])
+        #expect(rows.first?["events"] as? Int == 1)
+    }
+
+    @Test func theDemoToursTheProductAndShowsTheOtherClubUntouched() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        let run = try cli("demo")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("berko-tnf data.mdb: before"))
+        #expect(run.stdout.contains("identical"))
+        #expect(!run.stdout.contains("CHANGED"))
+        #expect(run.stdout.contains("codePattern") && run.stdout.contains("consolidationPattern"))
+        #expect(run.stdout.contains("orphaned"))
+        let again = try cli("demo")
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("touring them again"))
+        #expect(try cli("verify", "--all-tenants").status == 0)
+    }
+}

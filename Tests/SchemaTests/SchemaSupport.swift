@@ -1,0 +1,109 @@
+import BulkheadCore
+import Domain
+import EventLog
+import Foundation
+import Projections
+import Testing
+
+/// The repository's directories, found from this file's path (`Tests/SchemaTests/...`).
+enum Repository {
+    static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let schemas = root.appendingPathComponent("Schemas")
+    static let checker = root.appendingPathComponent("Tools/check-schemas.py")
+    static let badCommands = root.appendingPathComponent("Tests/Fixtures/bad-commands")
+}
+
+/// A temporary directory removed when the value goes away: one per test.
+final class TemporaryDirectory {
+    let url: URL
+
+    init(_ label: String) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    /// Writes `data` to `relative` (a path such as `events/project.created.v2/1.json`), creating folders.
+    func write(_ data: Data, to relative: String) throws {
+        let file = url.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: file)
+    }
+}
+
+/// A fresh data directory with one tenant and an engine on a manual clock.
+final class SchemaWorld {
+    let directory: TemporaryDirectory
+    let data: DataDirectory
+    let clock: ManualClock
+    let engine: TenantEngine
+    let tenant: TenantID
+
+    init() throws {
+        directory = try TemporaryDirectory("schemas")
+        data = try DataDirectory(path: directory.url.appendingPathComponent("data").path)
+        clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000.123456))
+        engine = TenantEngine(data: data, clock: clock)
+        tenant = try data.createTenant(slug: "capo-fc", name: "Capo FC", id: .random(), at: clock.now).id
+    }
+
+    @discardableResult
+    func run(_ command: any Command, actor: String = "oliver@example.com") throws -> CommandOutcome {
+        try engine.execute(command, tenant: tenant, actor: actor)
+    }
+
+    func partition() throws -> Partition { try data.partition(for: tenant) }
+}
+
+/// What `Tools/check-schemas.py` printed and how it exited.
+struct CheckerResult: CustomStringConvertible {
+    let status: Int32
+    let output: String
+
+    /// The final `N passed, M failed` line.
+    var summary: String { output.split(separator: "\n").last.map(String.init) ?? "" }
+    var description: String { "exit \(status)\n\(output)" }
+}
+
+enum SchemaChecker {
+    /// Runs `python3 Tools/check-schemas.py MODE DIR`.
+    static func run(_ mode: String, _ directory: URL) throws -> CheckerResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Repository.checker.path, mode, directory.path]
+        process.currentDirectoryURL = Repository.root
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CheckerResult(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+    }
+}
+
+/// A deterministic random source (SplitMix64), so a failing history can be replayed from its seed.
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension Command {
+    /// The command as the JSON an HTTP client would send: `JSONEncoder`, nil optionals omitted.
+    func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
+    }
+}
