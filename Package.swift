@@ -55,6 +55,11 @@ let package = Package(
             path: "Tools/bench-eventlog"
         ),
         .executableTarget(
+            name: "bench-projections",
+            dependencies: ["Projections", "Workflows", "Domain", "EventLog", "Storage", "BulkheadCore"],
+            path: "Tools/bench-projections"
+        ),
+        .executableTarget(
             name: "eventlog-child",
             dependencies: ["EventLog", "BulkheadCore"],
             path: "Tools/eventlog-child"

@@ -163,9 +163,9 @@ final class _BinaryDecoder: Decoder {
         init(decoder: _BinaryDecoder) throws {
             self.decoder = decoder
             let n = try decoder.read { r throws(ByteFormatError) in try r.readUInt32("an element count") }
-            // Every element takes at least one byte: a count beyond the remaining bytes is corrupt,
-            // and refusing it here keeps a forged count from reserving huge arrays.
-            guard Int(n) <= decoder.reader.remaining else {
+            // Elements take at least one byte, except values without fields: a count far beyond the
+            // remaining bytes is corrupt, and refusing it keeps a forged count from looping for long.
+            guard Int(n) <= decoder.reader.remaining + 65_536 else {
                 throw decoder.fail(ByteFormatError(reason: "element count \(n) exceeds the \(decoder.reader.remaining) bytes left", offset: decoder.reader.offset))
             }
             count = Int(n)

@@ -36,6 +36,12 @@ final class _BinaryEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func encodeValue<T: Encodable>(_ value: T) throws {
+        // Dictionaries and sets have no stable order: a positional form cannot store them so that
+        // equal values give equal bytes. Refuse them loudly rather than store them unstably.
+        if value is any UnorderedCollection {
+            throw EncodingError.invalidValue(
+                value, .init(codingPath: codingPath, debugDescription: "\(T.self) has no stable order; the binary form takes arrays (of pairs) instead"))
+        }
         switch value {
         case let uuid as UUID: writer.write(uuid: uuid)
         case let date as Date: writer.writeSignedVarint(Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
@@ -58,15 +64,6 @@ final class _BinaryEncoder: Encoder {
         SingleContainer(encoder: self)
     }
 
-    func refuseUnordered<Key: CodingKey>(_ key: Key.Type) throws {
-        // Dictionaries encode through keyed containers with synthesised keys; a positional
-        // format cannot round-trip them, so refuse loudly rather than lose entries.
-        if String(describing: key).contains("DictionaryCodingKey") {
-            throw EncodingError.invalidValue(
-                key, .init(codingPath: codingPath, debugDescription: "dictionaries are not supported by the binary form; use an array of pairs"))
-        }
-    }
-
     struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let encoder: _BinaryEncoder
         var codingPath: [any CodingKey] { encoder.codingPath }
@@ -76,7 +73,6 @@ final class _BinaryEncoder: Encoder {
                 Optional<Int>.none as Any, .init(codingPath: codingPath + [key], debugDescription: "nil is only stored for optional fields"))
         }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-            try encoder.refuseUnordered(Key.self)
             encoder.codingPath.append(key)
             defer { encoder.codingPath.removeLast() }
             try encoder.encodeValue(value)
@@ -184,3 +180,8 @@ final class _BinaryEncoder: Encoder {
         mutating func encode<T: Encodable>(_ value: T) throws { try encoder.encodeValue(value) }
     }
 }
+
+/// Collections without a stable element order, which the binary form refuses.
+protocol UnorderedCollection {}
+extension Dictionary: UnorderedCollection {}
+extension Set: UnorderedCollection {}

@@ -114,10 +114,15 @@ public struct ByteReader {
     @inlinable public mutating func readString(_ what: @autoclosure () -> String = "a string") throws(ByteFormatError) -> String {
         let start = offset
         let raw = try readLengthPrefixed(what())
-        guard let string = String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self) else {
-            throw ByteFormatError(reason: "\(what()) is not valid UTF-8", offset: start)
+        // ASCII is checked eight bytes at a time and then copied without a second check;
+        // `String(validating:as:)` costs a generic metadata lookup per call, more than the copy.
+        guard ByteReader.isASCII(raw) else {
+            guard let string = ByteReader.decodeStrictly(raw) else {
+                throw ByteFormatError(reason: "\(what()) is not valid UTF-8", offset: start)
+            }
+            return string
         }
-        return string
+        return String(decoding: raw, as: UTF8.self)
     }
 
     /// Reads a length-prefixed string's UTF-8 bytes without making a `String`, refusing bytes
@@ -134,20 +139,34 @@ public struct ByteReader {
     /// Whether `bytes` are valid UTF-8. ASCII, what identifiers and types almost always are, is
     /// checked eight bytes at a time without building a string.
     @inlinable public static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var i = 0
-        while i + 8 <= bytes.count {
-            if bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return validateSlowly(bytes) }
-            i += 8
-        }
-        while i < bytes.count {
-            if bytes[i] & 0x80 != 0 { return validateSlowly(bytes) }
-            i += 1
-        }
-        return true
+        isASCII(bytes) || decodeStrictly(bytes) != nil
     }
 
-    @usableFromInline static func validateSlowly(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        String(validating: bytes, as: UTF8.self) != nil
+    /// Whether every byte is below 0x80, checked eight bytes at a time.
+    @inlinable public static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let n = bytes.count
+        var bits: UInt64 = 0
+        guard n >= 8 else {
+            for i in 0..<n { bits |= UInt64(bytes[i]) }
+            return bits & 0x80 == 0
+        }
+        var i = 0
+        while i + 8 <= n {
+            bits |= bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        // The last eight bytes, overlapping what was read: no byte-by-byte tail.
+        bits |= bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        return bits & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// The string `bytes` spell, or `nil` when they are not valid UTF-8.
+    ///
+    /// Decoding repairs invalid sequences with U+FFFD, which changes the bytes: a string whose
+    /// UTF-8 equals the input was valid. (Non-generic, unlike `String(validating:as:)`.)
+    @usableFromInline static func decodeStrictly(_ bytes: UnsafeRawBufferPointer) -> String? {
+        let string = String(decoding: bytes, as: UTF8.self)
+        return string.utf8.elementsEqual(bytes) ? string : nil
     }
 
     /// Reads 16 bytes as a UUID.

@@ -76,27 +76,29 @@ public struct LogWriter {
         hashes.reserveCapacity(events.count)
         var previous = headHash
         var streamCopy = stream
-        let written: Int = try streamCopy.withUTF8 { streamUTF8 in
+        let written: Int = try streamCopy.withUTF8 { streamUTF8 in try events.withUnsafeBufferPointer { events in
             let streamBytes = UnsafeRawBufferPointer(streamUTF8)
             // Each record is staged as previous hash | record | hash: SHA-256 then reads one
             // contiguous buffer, and the stored value (record | hash) is the buffer's tail.
             var staging = Staging(capacity: 1024)
             defer { staging.deallocate() }
             previous.withUnsafeBytes { staging.setPrevious($0) }
-            for (offset, event) in zip(0..., events) {
+            // Indexing the buffer borrows each event in place: no copy, retain or release of its
+            // strings and payload per event.
+            for offset in events.indices {
                 let position = firstPosition + UInt64(offset)
                 let positionKey = PartitionKeys.position(position)
                 // The event id is indexed first: one search both stores it and finds an earlier
                 // use (a retry or a duplicate), before anything else of this event is written.
                 // Time-ordered ids (IDGenerator) sort last, so LMDB appends them without a search.
                 let clash = try tx.putIfAbsent(
-                    tables.eventIDs, key: PartitionKeys.eventID(event.eventID), value: positionKey, appending: true
+                    tables.eventIDs, key: PartitionKeys.eventID(events[offset].eventID), value: positionKey, appending: true
                 ) { _ in true }
                 if clash != nil { return offset }
-                let size = EventRecord.size(of: event, streamBytes: streamBytes.count)
+                let size = EventRecord.size(of: events[offset], streamBytes: streamBytes.count)
                 staging.reserve(recordSize: size)
                 EventRecord.write(
-                    event, position: position, stream: streamBytes, streamVersion: firstVersion + UInt64(offset),
+                    events[offset], position: position, stream: streamBytes, streamVersion: firstVersion + UInt64(offset),
                     recordedAtMicros: micros, into: staging.record(size))
                 let hash = EventRecord.chainHash(previousAndRecord: staging.previousAndRecord(size))
                 staging.finish(size, hash: hash)
@@ -110,7 +112,7 @@ public struct LogWriter {
                 previous = hash
             }
             return events.count
-        }
+        } }
         if written < events.count {
             try undo(events[..<written], firstPosition: firstPosition, logged: written)
             if let retry = try duplicateOrRetry(stream: stream, events: events) { return retry }
@@ -139,7 +141,7 @@ public struct LogWriter {
 
     /// Removes what an append wrote before it failed: the ids of `events` and the first `logged`
     /// of their log entries, so that a failed append leaves the transaction as it found it.
-    private func undo(_ events: ArraySlice<NewEvent>, firstPosition: UInt64, logged: Int) throws {
+    private func undo(_ events: some Collection<NewEvent>, firstPosition: UInt64, logged: Int) throws {
         for (offset, event) in zip(0..., events) {
             if offset < logged { try transaction.delete(partition.tables.log, key: PartitionKeys.position(firstPosition + UInt64(offset))) }
             try transaction.delete(partition.tables.eventIDs, key: PartitionKeys.eventID(event.eventID))
@@ -191,7 +193,10 @@ public struct LogWriter {
             originals.append(stored)
         }
         guard let first = originals.first, let last = originals.last else { return nil }
-        guard originals.count == events.count, last.position - first.position == UInt64(events.count - 1) else {
+        // The same events in the same order occupy consecutive positions; anything else (a subset,
+        // a reordering) is another append reusing their ids.
+        let consecutive = zip(originals, originals.dropFirst()).allSatisfy { $1.position == $0.position + 1 }
+        guard originals.count == events.count, consecutive else {
             throw EventLogError.duplicateEventID(first.eventID, position: first.position)
         }
         return AppendResult(positions: first.position...last.position, streamVersion: last.streamVersion, wasDuplicate: true)

@@ -263,7 +263,7 @@ enum EventRecord {
         guard offset == record.count else { throw ByteFormatError(reason: "\(record.count - offset) trailing bytes", offset: offset) }
         // The three strings and their one-byte lengths lie side by side: when that whole span is
         // ASCII, all three are valid UTF-8 and one pass has checked them.
-        if !isASCII(UnsafeRawBufferPointer(rebasing: record[stringsStart..<stringsEnd])) {
+        if !ByteReader.isASCII(UnsafeRawBufferPointer(rebasing: record[stringsStart..<stringsEnd])) {
             for (field, name) in [(type, "the event type"), (stream, "the stream id"), (actor, "the actor")] where !ByteReader.isValidUTF8(field) {
                 throw ByteFormatError(reason: "\(name) is not valid UTF-8", offset: stringsStart)
             }
@@ -290,25 +290,6 @@ enum EventRecord {
         }
         defer { offset += length }
         return UnsafeRawBufferPointer(rebasing: record[offset..<(offset + length)])
-    }
-
-    /// Whether every byte is below 0x80, eight at a time (the last eight may overlap).
-    @inline(__always)
-    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let n = bytes.count
-        guard n >= 8 else {
-            var i = 0
-            while i < n { if bytes[i] & 0x80 != 0 { return false }; i += 1 }
-            return true
-        }
-        var acc: UInt64 = 0
-        var i = 0
-        while i + 8 <= n {
-            acc |= bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            i += 8
-        }
-        acc |= bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-        return acc & 0x8080_8080_8080_8080 == 0
     }
 
     /// Decodes a stored value into an owned ``RecordedEvent``, given its predecessor's hash.

@@ -22,7 +22,9 @@ public enum VerifyReport: Equatable, Sendable, CustomStringConvertible {
 
 extension Partition {
     /// Walks the whole chain: each record must decode, sit at its own position with no gap,
-    /// and hash, with its predecessor's hash, to the value stored with it.
+    /// and hash, with its predecessor's hash, to the value stored with it. The event-id index
+    /// must hold exactly as many events as the chain, so that removing the newest events (which
+    /// leaves a shorter but intact chain) is detected too.
     ///
     /// - Parameter progress: Called every 65,536 events with the position reached.
     public func verify(progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
@@ -55,7 +57,16 @@ extension Partition {
                     expectedPosition += 1
                     found = try cursor.next()
                 }
-                return .ok(tenant: tenant, events: expectedPosition - 1, headHash: previous.bytes)
+                let count = expectedPosition - 1
+                let indexed = UInt64(try tx.statistics(tables.eventIDs).entries)
+                if indexed > count {
+                    return .broken(tenant: tenant, position: count + 1,
+                                   reason: "the log ends at position \(count) but \(indexed) events were appended: events from position \(count + 1) on are missing")
+                }
+                if indexed < count {
+                    return .broken(tenant: tenant, position: count, reason: "the event-id index holds \(indexed) events but the log holds \(count)")
+                }
+                return .ok(tenant: tenant, events: count, headHash: previous.bytes)
             }
         }
     }

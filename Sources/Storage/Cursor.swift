@@ -47,6 +47,8 @@ public struct Cursor: ~Copyable {
     @inlinable
     public mutating func seek(atOrAfter key: some ContiguousBytesView) throws -> Bool {
         try key.withBytes { bytes in
+            // LMDB refuses an empty key; every key is at or after the empty one.
+            if bytes.isEmpty { return try move(MDB_FIRST) }
             k = MDB_val(mv_size: bytes.count, mv_data: UnsafeMutableRawPointer(mutating: bytes.baseAddress))
             return try move(MDB_SET_RANGE)
         }

@@ -140,10 +140,12 @@ public final class Environment: @unchecked Sendable {
             result = try body(tx)
         } catch {
             mdb_txn_abort(txn)
+            forgetDroppedTables(state)
             throw error
         }
         let rc = mdb_txn_commit(txn)
         if rc == MDB_MAP_FULL { state.mapFull = true }
+        if rc != 0 { forgetDroppedTables(state) }
         try check(rc, "commit to \(path)")
         if !state.openedTables.isEmpty || !state.droppedTables.isEmpty {
             gate.lock()
@@ -152,6 +154,15 @@ public final class Environment: @unchecked Sendable {
             gate.unlock()
         }
         return result
+    }
+
+    /// `mdb_drop` closes a table's handle even when its transaction then aborts: forget the
+    /// handles, so the next use opens the table afresh (it still exists after an abort).
+    private func forgetDroppedTables(_ state: WriteState) {
+        guard !state.droppedTables.isEmpty else { return }
+        gate.lock()
+        for name in state.droppedTables { tables[name] = nil }
+        gate.unlock()
     }
 
     private func begin(flags: UInt32) throws -> OpaquePointer {

@@ -45,7 +45,15 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         public static let badValueSize = Code(rawValue: MDB_BAD_VALSIZE)
 
         /// The code's name and number, e.g. `MDB_MAP_FULL(-30792)`.
-        public var description: String { "\(rawValue)" }
+        public var description: String {
+            let names: [Int32: String] = [
+                MDB_KEYEXIST: "MDB_KEYEXIST", MDB_NOTFOUND: "MDB_NOTFOUND", MDB_MAP_FULL: "MDB_MAP_FULL",
+                MDB_MAP_RESIZED: "MDB_MAP_RESIZED", MDB_INVALID: "MDB_INVALID", MDB_CORRUPTED: "MDB_CORRUPTED",
+                MDB_DBS_FULL: "MDB_DBS_FULL", MDB_VERSION_MISMATCH: "MDB_VERSION_MISMATCH", MDB_TXN_FULL: "MDB_TXN_FULL",
+                MDB_BAD_VALSIZE: "MDB_BAD_VALSIZE", 28: "ENOSPC", 13: "EACCES", -1_000_001: "MAP_LIMIT_REACHED",
+            ]
+            return "\(names[rawValue] ?? "code")(\(rawValue))"
+        }
     }
 
     /// The result code.

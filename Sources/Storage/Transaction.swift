@@ -201,7 +201,9 @@ public struct WriteTransaction: ReadableTransaction {
     /// The handle becomes usable by other transactions once this one commits.
     /// - Returns: The table, or `nil` when it does not exist and `create` is false.
     public func openTable(named name: String, create: Bool) throws -> Table? {
-        if let cached = handle.env.cachedTable(named: name) { return cached }
+        // A table dropped earlier in this transaction has a closed handle: open it afresh.
+        if !state.droppedTables.contains(name), let cached = handle.env.cachedTable(named: name) { return cached }
+        if let opened = state.openedTables.last(where: { $0.0 == name }) { return Table(dbi: opened.1, name: name) }
         var dbi: MDB_dbi = 0
         let rc = mdb_dbi_open(handle.txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
         if rc == MDB_NOTFOUND { return nil }
@@ -216,7 +218,8 @@ public struct WriteTransaction: ReadableTransaction {
         try check(mdb_drop(handle.txn, table.dbi, 0), "clear \(table.name) in \(handle.env.path)")
     }
 
-    /// Deletes `table` itself; its handle is invalid once this transaction commits.
+    /// Deletes `table` itself. Its handle is invalid from then on, even if this transaction aborts
+    /// (LMDB closes it at once): open the table again by name to use it after an aborted drop.
     public func dropTable(_ table: Table) throws {
         try check(mdb_drop(handle.txn, table.dbi, 1), "drop \(table.name) in \(handle.env.path)")
         state.droppedTables.append(table.name)

@@ -96,7 +96,7 @@ extension Bulkhead {
         }
 
         struct Project: QuerySubcommand {
-            static let configuration = CommandConfiguration(abstract: "One project with its sources.", discussion: "Example: bulkhead query --tenant codemcp-labs project 0190...")
+            static let configuration = CommandConfiguration(abstract: "One project with its sources.", discussion: "Example: bulkhead query --tenant codemcp-labs project 019b8d2b-0000-7000-8000-000000000000")
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             @Argument(help: "The project's id.") var id: String
@@ -113,7 +113,7 @@ extension Bulkhead {
         }
 
         struct NoteContext: QuerySubcommand {
-            static let configuration = CommandConfiguration(commandName: "note-context", abstract: "The enrichment context of a note: its project's knowledge of all four kinds.")
+            static let configuration = CommandConfiguration(commandName: "note-context", abstract: "The enrichment context of a note: its project's knowledge of all four kinds.", discussion: "Example: bulkhead query --tenant codemcp-labs note-context 019b8d2b-0000-7000-8000-000000000000 --format json")
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             @Argument(help: "The note's id.") var id: String
@@ -129,7 +129,7 @@ extension Bulkhead {
         }
 
         struct Syncs: QuerySubcommand {
-            static let configuration = CommandConfiguration(abstract: "A project's sync chain; failed and orphaned syncs shown detached.")
+            static let configuration = CommandConfiguration(abstract: "A project's sync chain; failed and orphaned syncs shown detached.", discussion: "Example: bulkhead query --tenant codemcp-labs syncs 019b8d2b-0000-7000-8000-000000000000")
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             @Argument(help: "The project's id.") var project: String
@@ -147,7 +147,7 @@ extension Bulkhead {
         }
 
         struct Runs: QuerySubcommand {
-            static let configuration = CommandConfiguration(abstract: "A project's analysis runs and its active run.")
+            static let configuration = CommandConfiguration(abstract: "A project's analysis runs and its active run.", discussion: "Example: bulkhead query --tenant codemcp-labs runs 019b8d2b-0000-7000-8000-000000000000")
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             @Argument(help: "The project's id.") var project: String
@@ -161,7 +161,7 @@ extension Bulkhead {
         }
 
         struct MatchReports: QuerySubcommand {
-            static let configuration = CommandConfiguration(commandName: "match-reports", abstract: "Aggregated match reports, in season order.")
+            static let configuration = CommandConfiguration(commandName: "match-reports", abstract: "Aggregated match reports, in season order.", discussion: "Example: bulkhead query --tenant capo-fc match-reports --season 2025/26 --format csv")
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             @Option(help: "Only this season (by name).") var season: String?
@@ -177,7 +177,7 @@ extension Bulkhead {
         }
 
         struct SeasonTable: QuerySubcommand {
-            static let configuration = CommandConfiguration(commandName: "season-table", abstract: "A season's table: players by points (3 a win, 1 a draw), then goals.")
+            static let configuration = CommandConfiguration(commandName: "season-table", abstract: "A season's table: players by points (3 a win, 1 a draw), then goals.", discussion: "Example: bulkhead query --tenant capo-fc season-table 2025/26")
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             @Argument(help: "The season's name.") var season: String
@@ -192,7 +192,7 @@ extension Bulkhead {
         }
 
         struct HallOfFame: QuerySubcommand {
-            static let configuration = CommandConfiguration(commandName: "hall-of-fame", abstract: "The tenant's Hall of Fame: most goals in a match, longest win streaks, biggest wins.")
+            static let configuration = CommandConfiguration(commandName: "hall-of-fame", abstract: "The tenant's Hall of Fame: most goals in a match, longest win streaks, biggest wins.", discussion: "Example: bulkhead query --tenant berko-tnf hall-of-fame --as-of 2025-06-30T00:00:00Z")
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             func run() throws {
@@ -215,7 +215,7 @@ extension Bulkhead {
         }
 
         struct Users: QuerySubcommand {
-            static let configuration = CommandConfiguration(abstract: "The tenant's user accounts.")
+            static let configuration = CommandConfiguration(abstract: "The tenant's user accounts.", discussion: "Example: bulkhead query --tenant codemcp-labs users")
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             func run() throws {
@@ -227,7 +227,7 @@ extension Bulkhead {
         }
 
         struct Config: QuerySubcommand {
-            static let configuration = CommandConfiguration(abstract: "The tenant's configuration values and model preferences (no defaults: unset keys are listed as unset).")
+            static let configuration = CommandConfiguration(abstract: "The tenant's configuration values and model preferences (no defaults: unset keys are listed as unset).", discussion: "Example: bulkhead query --tenant capo-fc config")
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             func run() throws {
@@ -240,7 +240,7 @@ extension Bulkhead {
         }
 
         struct APIKeys: QuerySubcommand {
-            static let configuration = CommandConfiguration(commandName: "api-keys", abstract: "The tenant's API keys (ids and hashes only).")
+            static let configuration = CommandConfiguration(commandName: "api-keys", abstract: "The tenant's API keys (ids and hashes only).", discussion: "Example: bulkhead query --tenant codemcp-labs api-keys")
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             func run() throws {

@@ -88,8 +88,7 @@ import Testing
         }
     }
 
-    @Test(
-        .disabled("BUG: StorageError.Code.description returns only the number (Sources/Storage/StorageError.swift:48) although its doc promises the name and number, e.g. MDB_MAP_FULL(-30792)"))
+    @Test
     func aCodeDescribesItselfByNameAndNumber() {
         #expect(StorageError.Code.keyExists.description == "MDB_KEYEXIST(-30799)")
     }

@@ -1,0 +1,119 @@
+// Projection rebuild benchmark: each projector's rebuild rate and all together, next to a raw scan
+// of the same events (read and decode every payload, no projection) and a bare cursor scan, in the
+// same run, with each phase's peak memory measured in a child process of its own.
+//
+//   swift run -c release bench-projections [--events 1000000] [--dir DIR] [--keep]
+import BulkheadCore
+import Domain
+import EventLog
+import Foundation
+import Projections
+import Storage
+import Workflows
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func peakRSSKiB() -> Int {
+    // VmHWM in /proc/self/status: the process's peak resident set.
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+    return 0
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+let target = Int(option("--events") ?? "") ?? 1_000_000
+let dir = option("--dir") ?? NSTemporaryDirectory() + "bulkhead-bench-projections-\(target)"
+let clock = ManualClock(Date(timeIntervalSince1970: 1_767_600_000))
+
+/// Phase run in a child: prints "events seconds peakKiB".
+if let phase = option("--phase") {
+    let data = try DataDirectory(path: dir, partitionOptions: EnvironmentOptions(initialMapSize: 1 << 30))
+    let tenant = try data.resolveTenant("bench").id
+    let partition = try data.partition(for: tenant)
+    let engine = TenantEngine(data: data, clock: clock)
+    let start = now()
+    var events: UInt64 = 0
+    switch phase {
+    case "cursor":
+        // The floor: a bare LMDB cursor walk over the log, touching each value's length.
+        try partition.read { log in
+            var bytes = 0
+            try log.scan(from: 1) { view in bytes &+= view.payload.count; events += 1; return true }
+            if bytes == -1 { print(bytes) }
+        }
+    case "decode":
+        try partition.read { log in
+            try log.scan(from: 1) { view in
+                _ = try EventCatalog.decode(type: view.type, schemaVersion: view.schemaVersion, payload: view.payload)
+                events += 1
+                return true
+            }
+        }
+    default:
+        let names = phase == "all" ? [] : [phase]
+        events = try engine.rebuild(tenant: tenant, projections: names, dryRun: false).events
+    }
+    print(events, now() - start, peakRSSKiB())
+    exit(0)
+}
+
+// MARK: Set-up: one tenant with a realistic mix of events, written through the engine.
+
+let fm = FileManager.default
+if !fm.fileExists(atPath: dir + "/catalog") || !args.contains("--keep") {
+    try? fm.removeItem(atPath: dir)
+    let data = try DataDirectory(path: dir, partitionOptions: EnvironmentOptions(initialMapSize: 1 << 30))
+    let tenant = try data.createTenant(slug: "bench", name: "Bench", id: .random(), at: clock.now)
+    let engine = TenantEngine(data: data, clock: clock)
+    var history = RandomHistory(engine: engine, clock: clock, seed: 1)
+    let start = now()
+    let partition = try data.partition(for: tenant.id)
+    while try partition.head().position < UInt64(target) {
+        try history.run(tenant: tenant.id, commands: 20_000, batchSize: 5_000)
+    }
+    print(String(format: "set-up: %d events written through the engine in %.1f s", try partition.head().position, now() - start))
+}
+
+// MARK: Phases, each in its own process so that its peak memory is its own.
+
+func runPhase(_ phase: String) throws -> (events: Double, seconds: Double, peakKiB: Int) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = ["--phase", phase, "--dir", dir, "--events", String(target)]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let parts = output.split(whereSeparator: { $0 == " " || $0 == "\n" })
+    guard parts.count >= 3, let e = Double(parts[0]), let s = Double(parts[1]), let m = Int(parts[2]) else {
+        throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "phase \(phase) printed '\(output)'"])
+    }
+    return (e, s, m)
+}
+
+let counts = try DataDirectory(path: dir).partition(for: try DataDirectory(path: dir).resolveTenant("bench").id)
+let mix = try counts.read { log -> [String: Int] in
+    var mix: [String: Int] = [:]
+    try log.scan(from: 1) { mix[$0.type, default: 0] += 1; return true }
+    return mix
+}
+print("mix: " + mix.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+
+let cursor = try runPhase("cursor")
+let decode = try runPhase("decode")
+print(String(format: "%-34@ %10.0f ev/s  peak %6d MiB", "scan (cursor + header)" as NSString, cursor.events / cursor.seconds, cursor.peakKiB / 1024))
+print(String(format: "%-34@ %10.0f ev/s  peak %6d MiB   <- raw scan: read and decode every payload", "scan + payload decode" as NSString, decode.events / decode.seconds, decode.peakKiB / 1024))
+let raw = decode.events / decode.seconds
+for phase in Projectors.all.map(\.name) + ["all"] {
+    let r = try runPhase(phase)
+    let rate = r.events / r.seconds
+    print(String(format: "rebuild %-26@ %10.0f ev/s  peak %6d MiB   %5.1f%% of the raw scan", phase as NSString, rate, r.peakKiB / 1024, rate / raw * 100))
+}
+if !args.contains("--keep") { try? fm.removeItem(atPath: dir) }
