@@ -60,6 +60,11 @@ let package = Package(
             path: "Tools/bench-projections"
         ),
         .executableTarget(
+            name: "crashtest",
+            dependencies: ["Projections", "Domain", "EventLog", "Storage", "BulkheadCore"],
+            path: "Tools/crashtest"
+        ),
+        .executableTarget(
             name: "eventlog-child",
             dependencies: ["EventLog", "BulkheadCore"],
             path: "Tools/eventlog-child"
@@ -71,5 +76,10 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Domain", "EventLog", "Storage", "BulkheadCore", "Workflows"]),
         .testTarget(name: "SchemaTests", dependencies: ["Domain", "Projections", "EventLog", "Workflows", "BulkheadCore"]),
         .testTarget(name: "CLITests", dependencies: ["bulkhead"]),
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: ["Projections", "Domain", "EventLog", "Storage", "BulkheadCore", "Workflows"],
+            exclude: ["README.md"]
+        ),
     ]
 )

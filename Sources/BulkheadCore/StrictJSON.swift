@@ -36,6 +36,9 @@ public enum StrictJSON {
         guard tree is [String: Any] else {
             throw InputError(field: "(body)", reason: "expected a JSON object")
         }
+        if let duplicate = firstDuplicateKey(data) {
+            throw InputError(field: duplicate, reason: "appears twice in one object")
+        }
         if let path = firstNull(in: tree, path: "") {
             throw InputError(field: path, reason: "null is not allowed; omit the field instead")
         }
@@ -120,6 +123,34 @@ public enum StrictJSON {
             for (i, value) in array.enumerated() {
                 if let hit = firstNull(in: value, path: "\(path)[\(i)]") { return hit }
             }
+        }
+        return nil
+    }
+
+    /// The first key that appears twice in one object (JSONSerialization silently keeps the last).
+    static func firstDuplicateKey(_ data: Data) -> String? {
+        var stack: [(isObject: Bool, keys: Set<[UInt8]>, expectingKey: Bool)] = []
+        let bytes = [UInt8](data)
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            switch c {
+            case UInt8(ascii: "{"): stack.append((true, [], true))
+            case UInt8(ascii: "["): stack.append((false, [], false))
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): if !stack.isEmpty { stack.removeLast() }
+            case UInt8(ascii: ","): if let top = stack.last, top.isObject { stack[stack.count - 1].expectingKey = true }
+            case UInt8(ascii: "\""):
+                var j = i + 1
+                while j < bytes.count && bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
+                if let top = stack.last, top.isObject, top.expectingKey {
+                    let key = Array(bytes[(i + 1)..<min(j, bytes.count)])
+                    if !stack[stack.count - 1].keys.insert(key).inserted { return String(decoding: key, as: UTF8.self) }
+                    stack[stack.count - 1].expectingKey = false
+                }
+                i = j
+            default: break
+            }
+            i += 1
         }
         return nil
     }

@@ -46,7 +46,12 @@ public final class DataDirectory: @unchecked Sendable {
     /// Registers a tenant and creates its partition.
     public func createTenant(slug: String, name: String, id: TenantID, at date: Date) throws -> TenantRecord {
         let record = try catalog.register(slug: slug, name: name, id: id, at: date)
-        _ = try partition(for: record.id)
+        lock.lock()
+        defer { lock.unlock() }
+        let p = try Partition(tenant: record.id, directory: directory(of: record.id), options: partitionOptions, create: true)
+        open[record.id] = p
+        alive[record.id] = WeakPartition(partition: p)
+        touch(record.id)
         return record
     }
 

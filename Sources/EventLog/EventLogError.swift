@@ -34,7 +34,7 @@ public enum EventLogError: Error, Equatable, CustomStringConvertible, Sendable {
         case .invalidTenant(let field, let reason): return "invalid tenant \(field): \(reason)"
         case .wrongTenant(let expected, let found, let path):
             return "the environment at \(path) belongs to tenant \(found), not \(expected): refusing to open it"
-        case .missingTenantRecord(let path): return "the environment at \(path) holds data but no tenant record"
+        case .missingTenantRecord(let path): return "the partition at \(path) is missing, empty, or holds no tenant record: refusing to open it as an empty tenant"
         case .versionConflict(let stream, let expected, let actual):
             return "stream '\(stream)' expected \(expected) but is at \(actual.map { "version \($0)" } ?? "no stream")"
         case .duplicateEventID(let id, let position):

@@ -34,8 +34,20 @@ public final class Partition: Sendable {
     ///
     /// - Throws: ``EventLogError/wrongTenant(expected:found:path:)`` when the directory holds
     ///   another tenant's partition; ``StorageError`` for an unreadable environment.
-    public init(tenant: TenantID, directory: String, options: EnvironmentOptions) throws {
+    /// - Parameter create: Whether a partition without a tenant record may be initialised (when
+    ///   the tenant is created). Opening an existing tenant whose record is missing — an emptied or
+    ///   replaced file — is refused rather than silently starting an empty log.
+    public init(tenant: TenantID, directory: String, options: EnvironmentOptions, create: Bool = false) throws {
         self.tenant = tenant
+        if !create {
+            // A registered tenant's partition must exist: opening a missing or emptied file would let
+            // LMDB initialise it as a new, empty environment.
+            let file = (directory as NSString).appendingPathComponent("data.mdb")
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+            guard let size, size > 0 else {
+                throw EventLogError.missingTenantRecord(path: directory)
+            }
+        }
         let env = try Environment(path: directory, options: options)
         self.environment = env
         let genesis = tenant
@@ -60,7 +72,7 @@ public final class Partition: Sendable {
                     throw EventLogError.wrongTenant(expected: genesis, found: found, path: directory)
                 }
             } else {
-                guard try tx.statistics(tables.log).entries == 0 else {
+                guard create, try tx.statistics(tables.log).entries == 0 else {
                     throw EventLogError.missingTenantRecord(path: directory)
                 }
                 try tx.put(tables.meta, key: Partition.tenantKey, value: PartitionKeys.eventID(genesis.uuid))

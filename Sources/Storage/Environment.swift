@@ -82,11 +82,30 @@ public final class Environment: @unchecked Sendable {
             // MDB_NOTLS: a read transaction belongs to its object, not to the thread, so Swift
             // tasks that hop threads between transactions never collide on a reader slot.
             try check(mdb_env_open(env, path, UInt32(MDB_NOTLS), 0o644), "open environment \(path)")
+            try Self.checkFileLength(env, path: path)
         } catch {
             mdb_env_close(env)
             throw error
         }
         self.handle = env
+    }
+
+    /// LMDB maps the file and trusts its meta page: a file shorter than the pages the meta page
+    /// says are in use would crash the process (SIGBUS) on the first read of a missing page.
+    private static func checkFileLength(_ env: OpaquePointer, path: String) throws {
+        var info = MDB_envinfo()
+        mdb_env_info(env, &info)
+        var stat = MDB_stat()
+        mdb_env_stat(env, &stat)
+        let needed = (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        let file = path + "/data.mdb"
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+        if let size, size < needed {
+            throw StorageError(
+                code: .corrupted,
+                message: "data.mdb is \(size) bytes but its meta page says \(needed) bytes are in use: the file was truncated",
+                context: "open environment \(path)")
+        }
     }
 
     deinit {
@@ -146,6 +165,13 @@ public final class Environment: @unchecked Sendable {
         let rc = mdb_txn_commit(txn)
         if rc == MDB_MAP_FULL { state.mapFull = true }
         if rc != 0 { forgetDroppedTables(state) }
+        if rc == ENOSPC || rc == EIO, let free = freeBytes(), free < 1 << 20 {
+            // A full filesystem surfaces as ENOSPC or, from the page flush, as EIO: say what it is.
+            throw StorageError(
+                code: .noSpace,
+                message: "no space left on the device holding \(path) (\(free) bytes free); the write was not committed",
+                context: "commit to \(path)")
+        }
         try check(rc, "commit to \(path)")
         if !state.openedTables.isEmpty || !state.droppedTables.isEmpty {
             gate.lock()
@@ -154,6 +180,13 @@ public final class Environment: @unchecked Sendable {
             gate.unlock()
         }
         return result
+    }
+
+    /// Bytes available to this process on the filesystem holding the environment, or `nil`.
+    func freeBytes() -> Int? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
     }
 
     /// `mdb_drop` closes a table's handle even when its transaction then aborts: forget the
@@ -168,9 +201,12 @@ public final class Environment: @unchecked Sendable {
     private func begin(flags: UInt32) throws -> OpaquePointer {
         var txn: OpaquePointer?
         var rc = mdb_txn_begin(handle, nil, flags, &txn)
-        if rc == MDB_MAP_RESIZED {
-            // Another process grew the map: adopt its size. mdb_env_set_mapsize(0) must run with
-            // no transaction of this process active, so step out of the gate and back in.
+        // Another process grew the map: adopt its size. mdb_env_set_mapsize(0) must run with no
+        // transaction of this process active, so step out of the gate and back in. Other processes
+        // may grow it again meanwhile, so keep adopting (a bounded number of times).
+        var attempts = 0
+        while rc == MDB_MAP_RESIZED && attempts < 100 {
+            attempts += 1
             leave()
             try adoptResizedMap()
             try enter()

@@ -34,17 +34,23 @@ extension Bulkhead {
             }
             let content = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
             guard let content else { throw CLIFailure(code: "not_found", message: "cannot read \(file)", exitCode: 2) }
-            let lines = String(decoding: content, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            // Split the bytes, not a decoded string: a line that is not valid UTF-8 is refused with
+            // its number instead of being silently repaired.
+            let lines = content.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             let engine = engine(directory)
             let progress = Progress(label: "import")
             var firstFailure: CLIFailure?
             var applied = 0, refused = 0
             for (index, raw) in lines.enumerated() {
                 let number = index + 1
-                let text = raw.trimmingCharacters(in: .whitespaces)
+                let decoded = String(validating: raw, as: UTF8.self)
+                let text = decoded?.trimmingCharacters(in: .whitespaces) ?? "?"
                 if text.isEmpty { continue }
                 progress.update(UInt64(number), of: UInt64(lines.count))
                 do {
+                    guard decoded != nil else {
+                        throw CLIFailure(code: "invalid", message: "the line is not valid UTF-8", exitCode: 1)
+                    }
                     let (name, input) = try parse(text, line: number)
                     let outcome = try CLIFailure.wrap { try engine.execute(name: name, json: input, tenant: record.id, actor: actor) }
                     applied += 1
