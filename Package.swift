@@ -12,6 +12,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,8 +52,29 @@ let package = Package(
                 "Domain",
                 "Projections",
                 "Workflows",
+                "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .target(
+            name: "Service",
+            dependencies: [
+                "Projections", "Domain", "EventLog", "Workflows", "BulkheadCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .executableTarget(
+            name: "bench-http",
+            dependencies: [
+                "Service", "EventLog", "Domain", "Projections", "BulkheadCore", "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tools/bench-http"
         ),
         .executableTarget(
             name: "bench-eventlog",
@@ -80,6 +107,17 @@ let package = Package(
             name: "ReliabilityTests",
             dependencies: ["Projections", "Domain", "EventLog", "Storage", "BulkheadCore", "Workflows"],
             exclude: ["README.md"]
+        ),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: [
+                "Service", "Projections", "Domain", "EventLog", "Workflows", "BulkheadCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["check-openapi.py"]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for Bulkhead: liblmdb-dev (apt-get) and Python's
-# jsonschema (pip, for the schema tests). Does nothing when both are present.
+# jsonschema, PyYAML and openapi-spec-validator (pip, for the schema and OpenAPI tests). Does nothing
+# when all are present.
 set -euo pipefail
 need_apt=()
 [ -f /usr/include/lmdb.h ] || need_apt+=(liblmdb-dev)
@@ -11,8 +12,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
 fi
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
-  echo "setup: installing Python's jsonschema with pip"
-  python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --break-system-packages jsonschema
+if ! python3 -c 'import jsonschema, yaml, openapi_spec_validator' 2>/dev/null; then
+  echo "setup: installing Python's jsonschema, PyYAML and openapi-spec-validator with pip"
+  python3 -m pip install --quiet jsonschema pyyaml openapi-spec-validator \
+    || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml openapi-spec-validator
 fi
 

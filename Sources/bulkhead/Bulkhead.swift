@@ -3,7 +3,7 @@ import Foundation
 
 /// The `bulkhead` command: audits, queries, rebuilds and a demo over a data directory.
 @main
-struct Bulkhead: ParsableCommand {
+struct Bulkhead: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bulkhead",
         abstract: "A multi-tenant, event-sourced data service on LMDB.",
@@ -21,17 +21,21 @@ struct Bulkhead: ParsableCommand {
             """,
         subcommands: [
             Demo.self, TenantCommand.self, Exec.self, Import.self, Replay.self, Query.self,
-            Rebuild.self, Verify.self, Stats.self, Backup.self, Restore.self,
+            Rebuild.self, Verify.self, Stats.self, Backup.self, Restore.self, Serve.self,
         ]
     )
 
     /// Parses and runs, mapping every failure to one line on stderr and a documented exit code.
-    static func main() {
+    static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         let wantsJSON = Output.formatArgument(in: arguments) == .json || Output.formatArgument(in: arguments) == .jsonl
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch {

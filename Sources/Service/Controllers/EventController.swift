@@ -1,0 +1,117 @@
+import BulkheadCore
+import Domain
+import EventLog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Workflows
+
+/// The tenant's audit feed: `GET /v1/events` (pages of envelopes by position) and
+/// `GET /v1/events/stream` (server-sent events: catch up, then follow).
+struct EventController {
+    /// The most envelopes one page or one stream write holds.
+    static let maxPage = 1000
+
+    let service: BulkheadService
+
+    func addRoutes(to group: RouterGroup<TenantRequestContext>) {
+        group.get("events", use: page)
+        group.get("events/stream", use: stream)
+    }
+
+    /// `GET /v1/events?from=N&limit=M`: envelopes from position N (default 1), at most M (default
+    /// 100, at most 1000), with `next` (the `from` of the next page) and the tenant's `head`.
+    @Sendable func page(_ request: Request, context: TenantRequestContext) async throws -> Response {
+        let from = try Self.number(request, "from", default: 1, range: 1...UInt64.max)
+        let limit = Int(try Self.number(request, "limit", default: 100, range: 1...UInt64(Self.maxPage)))
+        let partition = try service.data.partition(for: context.tenant)
+        let (lines, head) = try partition.read { log in (try Self.render(log, from: from, limit: limit), try log.head().position) }
+        let next = from + UInt64(lines.count)
+        return JSONResponse.text("{\"events\":[\(lines.map(\.json).joined(separator: ","))],\"head\":\(head),\"next\":\(next)}")
+    }
+
+    /// `GET /v1/events/stream?from=N`: every envelope from N (or after the `Last-Event-ID` a
+    /// reconnecting client sends) as an SSE `message` with `id:` its position and `event:` its
+    /// type; then new events as they are committed (the log's head is polled every
+    /// `streamPollInterval`), keep-alive comments when idle, and the end of the stream after
+    /// `streamMaxDuration` (the client reconnects with `Last-Event-ID`).
+    @Sendable func stream(_ request: Request, context: TenantRequestContext) async throws -> Response {
+        var from = try Self.number(request, "from", default: 1, range: 1...UInt64.max)
+        if let last = request.headers[HTTPField.Name("Last-Event-ID")!] {
+            guard let position = UInt64(last.trimmingCharacters(in: .whitespaces)) else {
+                throw ServiceError.invalid("Last-Event-ID", "'\(last)' is not an event position")
+            }
+            from = position + 1
+        }
+        let start = from
+        let partition = try service.data.partition(for: context.tenant)
+        let configuration = service.configuration
+        let metrics = service.metrics
+        let logger = context.logger
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        let body = ResponseBody { writer in
+            metrics.stream(opened: true)
+            defer { metrics.stream(opened: false) }
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: configuration.streamMaxDuration)
+            var next = start
+            var lastWrite = clock.now
+            try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+            while clock.now < deadline {
+                try Task.checkCancellation()
+                let lines: [RenderedEvent]
+                do {
+                    lines = try partition.read { log in try Self.render(log, from: next, limit: Self.maxPage) }
+                } catch {
+                    logger.error("event stream failed", metadata: ["error": .string(String(describing: error))])
+                    try await writer.write(ByteBuffer(string: "event: error\ndata: {\"error\":{\"code\":\"internal\",\"message\":\"the stream failed; reconnect with Last-Event-ID\"}}\n\n"))
+                    break
+                }
+                if let last = lines.last {
+                    var text = ""
+                    for line in lines { text += "id: \(line.position)\nevent: \(line.type)\ndata: \(line.json)\n\n" }
+                    try await writer.write(ByteBuffer(string: text))
+                    next = last.position + 1
+                    lastWrite = clock.now
+                    continue
+                }
+                if clock.now - lastWrite >= configuration.streamKeepAlive {
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    lastWrite = clock.now
+                }
+                try await Task.sleep(for: configuration.streamPollInterval)
+            }
+            try await writer.write(ByteBuffer(string: ": end of stream; reconnect with Last-Event-ID to go on\n\n"))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    struct RenderedEvent: Sendable {
+        let position: UInt64
+        let type: String
+        let json: String
+    }
+
+    /// Renders up to `limit` envelopes from `from` inside the caller's read transaction.
+    static func render(_ log: LogReader, from: UInt64, limit: Int) throws -> [RenderedEvent] {
+        var lines: [RenderedEvent] = []
+        try log.scanRecords(from: from, limit: limit) { view, previous, hash in
+            lines.append(RenderedEvent(position: view.position, type: view.type,
+                                       json: try EnvelopeJSON.render(view, previousHash: previous, hash: hash)))
+            return true
+        }
+        return lines
+    }
+
+    static func number(_ request: Request, _ name: String, default value: UInt64, range: ClosedRange<UInt64>) throws -> UInt64 {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return value }
+        guard let number = UInt64(text), range.contains(number) else {
+            throw ServiceError.invalid(name, "'\(text)' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+}

@@ -1,0 +1,42 @@
+import BulkheadCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The routes without an API key: `GET /health` (the process answers), `GET /ready` (the data
+/// directory is open and its catalog readable) and `GET /metrics` (Prometheus text). None of them
+/// shows anything about any tenant beyond per-tenant metric counters.
+struct HealthController {
+    let service: BulkheadService
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("health") { _, _ in
+            JSONResponse.text("{\"status\":\"ok\"}")
+        }
+        router.get("ready") { _, context in
+            do {
+                // A read of the catalog proves the data directory is open and readable.
+                _ = try service.data.catalog.tenant(TenantID(UUID()))
+                return JSONResponse.text("{\"status\":\"ready\"}")
+            } catch {
+                context.logger.error("not ready", metadata: ["error": .string(String(describing: error))])
+                return ServiceError(.serviceUnavailable, code: "unavailable", message: "the data directory cannot be read").responseWithoutRequest()
+            }
+        }
+        router.get("metrics") { _, _ in
+            let buffer = ByteBuffer(string: service.metrics.render())
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer))
+        }
+    }
+}
+
+extension ServiceError {
+    /// The error's response, for handlers that answer with it rather than throw it.
+    func responseWithoutRequest() -> Response {
+        var response = JSONResponse.data(body, status: status)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+}

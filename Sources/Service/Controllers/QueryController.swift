@@ -1,0 +1,115 @@
+import BulkheadCore
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Projections
+
+/// The `GET /v1/...` projection queries: the same answers as `bulkhead query --format json`, for
+/// the key's tenant only.
+///
+/// Each accepts `asOf` (a log position, or an ISO 8601 time): the answer is then computed in
+/// memory from the tenant's log up to that point, off the cooperative pool, without touching the
+/// stored projections. An id that does not exist in the tenant, whether it never existed or is
+/// another tenant's, is a 404 with the same message.
+struct QueryController {
+    let service: BulkheadService
+
+    func addRoutes(to group: RouterGroup<TenantRequestContext>) {
+        group.get("projects") { request, context in
+            try JSONResponse.encode(try await view(request, context) { try $0.projects() })
+        }
+        group.get("projects/{id}") { request, context in
+            let id = try uuid(context, "id")
+            return try JSONResponse.encode(try await view(request, context) { try $0.requireProject(id) })
+        }
+        group.get("projects/{id}/syncs") { request, context in
+            let id = try uuid(context, "id")
+            return try JSONResponse.encode(try await view(request, context) { try $0.syncChain(project: id) })
+        }
+        group.get("projects/{id}/runs") { request, context in
+            let id = try uuid(context, "id")
+            return try JSONResponse.encode(try await view(request, context) { try $0.runs(project: id) })
+        }
+        group.get("notes/{id}/context") { request, context in
+            let id = try uuid(context, "id")
+            return try JSONResponse.encode(try await view(request, context) { try $0.enrichmentContext(note: id) })
+        }
+        group.get("match-reports") { request, context in
+            let season = request.uri.queryParameters["season"].map(String.init)
+            if let season { try checkSeasonName(season, field: "season") }
+            return try JSONResponse.encode(try await view(request, context) { try $0.matchReports(season: season) })
+        }
+        group.get("seasons/{name}/table") { request, context in
+            let raw = try context.parameters.require("name")
+            let name = raw.removingPercentEncoding ?? raw
+            try checkSeasonName(name, field: "name")
+            return try JSONResponse.encode(try await view(request, context) { try $0.seasonTable(name) })
+        }
+        group.get("hall-of-fame") { request, context in
+            try JSONResponse.encode(try await view(request, context) { try $0.hallOfFame() })
+        }
+        group.get("users") { request, context in
+            try JSONResponse.encode(try await view(request, context) { try $0.users() })
+        }
+        group.get("config") { request, context in
+            try JSONResponse.encode(try await view(request, context) { view in
+                let set = try view.configuration()
+                let values = ConfigKey.allCases.map { key in ConfigEntry(key: key.rawValue, value: set.first { $0.key == key }?.value) }
+                return ConfigDocument(values: values, modelPreferences: try view.modelPreferences())
+            })
+        }
+        group.get("api-keys") { request, context in
+            try JSONResponse.encode(try await view(request, context) { try $0.apiKeys() })
+        }
+    }
+
+    /// Runs `body` over the tenant's live projections, or over projections computed as of `asOf`.
+    private func view<R: Sendable>(_ request: Request, _ context: TenantRequestContext, _ body: @escaping @Sendable (TenantView) throws -> R) async throws -> R {
+        let engine = service.engine
+        let tenant = context.tenant
+        guard let asOf = request.uri.queryParameters["asOf"].map(String.init) else {
+            // A live read is one short LMDB read transaction: done here, with no await inside.
+            return try engine.read(tenant: tenant, body)
+        }
+        if let position = UInt64(asOf) {
+            return try await Offload.run { try engine.asOf(tenant: tenant, position: position, body) }
+        }
+        guard let time = Timestamp.parse(asOf) else {
+            throw ServiceError.invalid("asOf", "'\(asOf)' is neither a log position nor an ISO 8601 time such as 2026-01-05T10:00:00Z")
+        }
+        return try await Offload.run { try engine.asOf(tenant: tenant, time: time, body) }
+    }
+
+    private func uuid(_ context: TenantRequestContext, _ name: String) throws -> UUID {
+        let text = try context.parameters.require(name)
+        guard let id = UUID(uuidString: text) else { throw ServiceError.invalid(name, "'\(text)' is not a UUID") }
+        return id
+    }
+
+    private func checkSeasonName(_ name: String, field: String) throws {
+        guard !name.isEmpty, name.utf8.count <= 200 else { throw ServiceError.invalid(field, "must be 1 to 200 bytes") }
+    }
+}
+
+/// `GET /v1/config`: every configuration key (unset ones with no value: there are no defaults)
+/// and the model preferences.
+struct ConfigDocument: Encodable, Sendable {
+    let values: [ConfigEntry]
+    let modelPreferences: [ModelPreference]
+}
+
+/// One configuration key and its value, if set.
+struct ConfigEntry: Encodable, Sendable {
+    let key: String
+    let value: ConfigValue?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        // An unset key is shown as null, never as a default.
+        try container.encode(value, forKey: .value)
+    }
+
+    enum CodingKeys: String, CodingKey { case key, value }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Resolves the tenant of a `/v1` request from its `Authorization: Bearer <api key>` header and
+/// stores it in the context (and the logger's metadata). The tenant comes only from the key:
+/// nothing in the URL or body can name another.
+///
+/// No key, an unknown key and a revoked key are all 401 with a JSON error.
+struct APIKeyMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let verifier: APIKeyVerifier
+
+    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw ServiceError.unauthorized("no API key: send Authorization: Bearer <key>")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw ServiceError.unauthorized("the Authorization header must be 'Bearer <key>'")
+        }
+        let key = parts[1].trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty, key.utf8.count <= 256 else { throw ServiceError.unauthorized("unknown API key") }
+        let verified = try verifier.verify(key: key)
+        var context = context
+        context.authenticatedTenant = verified.tenant
+        context.apiKeyID = verified.keyID
+        context.notes.tenant = verified.tenant
+        context.logger[metadataKey: "tenant"] = .string(verified.tenant.description)
+        return try await next(request, context)
+    }
+}

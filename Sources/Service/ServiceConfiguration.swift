@@ -1,0 +1,47 @@
+import Domain
+import Foundation
+import Logging
+
+/// How `bulkhead serve` (or a test, or a benchmark) runs the HTTP service.
+///
+/// ```swift
+/// let app = try await buildApplication(ServiceConfiguration(dataPath: "./bulkhead-data"))
+/// try await app.runService()
+/// ```
+public struct ServiceConfiguration: Sendable {
+    /// The address to bind; loopback by default.
+    public var host: String
+    /// The port to bind (0 picks a free one).
+    public var port: Int
+    /// The data directory (it is created when missing).
+    public var dataPath: String
+    /// Where decisions get the time.
+    public var clock: any Clock
+    /// How often an event stream looks for new events of its tenant.
+    public var streamPollInterval: Duration
+    /// How long one event stream stays open; the client reconnects with `Last-Event-ID`.
+    public var streamMaxDuration: Duration
+    /// How often an idle event stream sends a keep-alive comment.
+    public var streamKeepAlive: Duration
+    /// The most commands one group commit takes.
+    public var maxBatch: Int
+    /// The logger of the server and of each request.
+    public var logger: Logger
+
+    /// Creates a configuration; every value but the data path has a default.
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, dataPath: String, clock: any Clock = SystemClock(),
+        streamPollInterval: Duration = .milliseconds(100), streamMaxDuration: Duration = .seconds(300),
+        streamKeepAlive: Duration = .seconds(15), maxBatch: Int = 256, logger: Logger = Logger(label: "bulkhead.service")
+    ) {
+        self.host = host
+        self.port = port
+        self.dataPath = dataPath
+        self.clock = clock
+        self.streamPollInterval = streamPollInterval
+        self.streamMaxDuration = streamMaxDuration
+        self.streamKeepAlive = streamKeepAlive
+        self.maxBatch = maxBatch
+        self.logger = logger
+    }
+}

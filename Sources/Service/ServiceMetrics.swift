@@ -1,0 +1,62 @@
+import BulkheadCore
+import Foundation
+import Metrics
+import Prometheus
+
+/// The service's metrics, recorded through swift-metrics into one Prometheus registry per process
+/// and shown by `GET /metrics`.
+///
+/// swift-metrics has one global backend, bootstrapped once: every application built in a process
+/// (tests build many) shares ``shared``.
+public final class ServiceMetrics: Sendable {
+    /// The process's metrics.
+    public static let shared = ServiceMetrics()
+
+    /// The Prometheus registry behind the metrics.
+    public let registry: PrometheusCollectorRegistry
+
+    private init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        ]
+        factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+        MetricsSystem.bootstrap(factory)
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func render() -> String { registry.emitToString() }
+
+    /// Counts a request and records its latency, by route template, method and status.
+    func request(route: String, method: String, status: Int, nanoseconds: UInt64) {
+        let dimensions = [("route", route), ("method", method), ("status", String(status))]
+        Counter(label: "bulkhead_http_requests_total", dimensions: dimensions).increment()
+        Timer(label: "bulkhead_http_request_duration_seconds", dimensions: dimensions).recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    /// Records one group commit of a tenant: its size, how long it took, and each command's result.
+    func commit(tenant: TenantID, commands: Int, applied: Int, refused: Int, failed: Int, events: Int, nanoseconds: UInt64) {
+        let id = tenant.description
+        Recorder(label: "bulkhead_commit_batch_size", dimensions: [], aggregate: true).record(commands)
+        Timer(label: "bulkhead_commit_duration_seconds", dimensions: []).recordNanoseconds(Int64(clamping: nanoseconds))
+        if applied > 0 { Counter(label: "bulkhead_commands_total", dimensions: [("tenant", id), ("result", "applied")]).increment(by: applied) }
+        if refused > 0 { Counter(label: "bulkhead_commands_total", dimensions: [("tenant", id), ("result", "refused")]).increment(by: refused) }
+        if failed > 0 { Counter(label: "bulkhead_commands_total", dimensions: [("tenant", id), ("result", "failed")]).increment(by: failed) }
+        if events > 0 { Counter(label: "bulkhead_events_appended_total", dimensions: [("tenant", id)]).increment(by: events) }
+    }
+
+    /// Counts a projection rebuild (or dry run) of a tenant and records how long it took.
+    func rebuild(tenant: TenantID, result: String, nanoseconds: UInt64) {
+        Counter(label: "bulkhead_rebuilds_total", dimensions: [("tenant", tenant.description), ("result", result)]).increment()
+        Timer(label: "bulkhead_rebuild_duration_seconds", dimensions: []).recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    /// Counts event streams opened and closed.
+    func stream(opened: Bool) {
+        let meter = Meter(label: "bulkhead_event_streams_open", dimensions: [])
+        if opened { meter.increment() } else { meter.decrement() }
+    }
+}

@@ -1,0 +1,152 @@
+import BulkheadCore
+import Domain
+import EventLog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import HummingbirdTesting
+import Projections
+@testable import Service
+import Testing
+
+/// The repository's directories, found from this file's path (`Tests/ServiceTests/...`).
+enum Repository {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let openAPI = root.appendingPathComponent("Schemas/openapi.yaml")
+    static let openAPIChecker = root.appendingPathComponent("Tests/ServiceTests/check-openapi.py")
+}
+
+/// What a tenant was seeded with: the ids and names the tests ask for.
+struct Seeded {
+    let tenant: TenantID
+    let key: String
+    let keyID: UUID
+    let projectID: UUID
+    let projectName: String
+    let noteID: UUID
+    let seasonName: String
+    let userEmail: String
+    let teamName: String
+}
+
+/// A fresh data directory with two tenants, `alpha` and `beta`, each with an API key and a little of
+/// everything (a project with a note, knowledge, a sync and a run; a season with a match; a user;
+/// configuration), served by a ``BulkheadService`` on a manual clock. One per test.
+final class ServiceWorld: @unchecked Sendable {
+    let path: String
+    let data: DataDirectory
+    let clock: ManualClock
+    let service: BulkheadService
+    let alpha: Seeded
+    let beta: Seeded
+
+    init(streamMaxDuration: Duration = .milliseconds(400)) throws {
+        path = NSTemporaryDirectory() + "bulkhead-service-\(UUID().uuidString)"
+        data = try DataDirectory(path: path)
+        clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
+        var logger = Logger(label: "bulkhead.service.tests")
+        logger.logLevel = .critical
+        service = BulkheadService(
+            ServiceConfiguration(dataPath: path, clock: clock, streamPollInterval: .milliseconds(20), streamMaxDuration: streamMaxDuration, logger: logger),
+            data: data)
+        alpha = try Self.seed(service, clock: clock, slug: "alpha", label: "Alpha")
+        beta = try Self.seed(service, clock: clock, slug: "beta", label: "Beta")
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// The application under test.
+    func app() -> some ApplicationProtocol { buildApplication(service) }
+
+    /// Runs a command through the engine directly (set-up, not the code under test).
+    @discardableResult
+    func run(_ tenant: TenantID, _ name: String, _ json: String, actor: String = "setup@example.com") throws -> CommandOutcome {
+        try service.engine.execute(name: name, json: Data(json.utf8), tenant: tenant, actor: actor)
+    }
+
+    /// The tenant's last position.
+    func head(_ tenant: TenantID) throws -> UInt64 { try data.partition(for: tenant).head().position }
+
+    /// The bytes of every data file of a tenant's partition (not `lock.mdb`, which holds reader slots).
+    func fingerprint(_ tenant: TenantID) throws -> [String: Data] {
+        let root = data.directory(of: tenant)
+        var result: [String: Data] = [:]
+        for case let relative as String in FileManager.default.enumerator(atPath: root) ?? FileManager.default.enumerator(atPath: "/")! {
+            guard !relative.hasSuffix("lock.mdb") else { continue }
+            var isDirectory: ObjCBool = false
+            let full = root + "/" + relative
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            result[relative] = try Data(contentsOf: URL(fileURLWithPath: full))
+        }
+        return result
+    }
+
+    private static func seed(_ service: BulkheadService, clock: ManualClock, slug: String, label: String) throws -> Seeded {
+        let tenant = try service.data.createTenant(slug: slug, name: label, id: .random(), at: clock.now).id
+        let engine = service.engine
+        func run(_ name: String, _ json: String) throws -> CommandOutcome {
+            try engine.execute(name: name, json: Data(json.utf8), tenant: tenant, actor: "setup@\(slug).example")
+        }
+        let issued = try run("tenant.issueApiKey", #"{"label":"tests"}"#)
+        let projectName = "\(label) Project"
+        let project = try #require(try run("project.create", #"{"name":"\#(projectName)","githubRepository":"\#(slug)/repo","scanPath":"src"}"#).ids["projectId"])
+        let note = try #require(try run("note.create", #"{"projectId":"\#(project)","title":"\#(label) note","body":"text"}"#).ids["noteId"])
+        _ = try run("knowledge.record", #"{"projectId":"\#(project)","kind":"codePattern","content":"\#(label) pattern"}"#)
+        _ = try run("sync.start", #"{"projectId":"\#(project)"}"#)
+        _ = try run("analysis.request", #"{"projectId":"\#(project)","trigger":"manual"}"#)
+        let email = "someone@\(slug).example"
+        _ = try run("tenant.addUser", #"{"email":"\#(email)","displayName":"\#(label) User"}"#)
+        let team = "\(label) Reds"
+        _ = try run("tenant.setConfig", #"{"key":"teamAName","value":{"text":"\#(team)"}}"#)
+        _ = try run("tenant.setConfig", #"{"key":"teamBName","value":{"text":"\#(label) Blues"}}"#)
+        _ = try run("tenant.setConfig", #"{"key":"heavyWinThreshold","value":{"integer":3}}"#)
+        let season = "\(label) 2026/27"
+        _ = try run("season.define", #"{"name":"\#(season)","startDate":"2026-08-01","endDate":"2027-06-30"}"#)
+        let p1 = try #require(try run("player.register", #"{"name":"\#(label) One"}"#).ids["playerId"])
+        let p2 = try #require(try run("player.register", #"{"name":"\#(label) Two"}"#).ids["playerId"])
+        _ = try run("match.record", #"{"date":"2026-09-20","teamA":{"players":["\#(p1)"],"score":4},"teamB":{"players":["\#(p2)"],"score":0},"goals":[{"playerId":"\#(p1)","goals":4}]}"#)
+        return Seeded(tenant: tenant, key: try #require(issued.secret), keyID: try #require(issued.ids["keyId"]), projectID: project,
+                      projectName: projectName, noteID: note, seasonName: season, userEmail: email, teamName: team)
+    }
+}
+
+/// A response as the tests read it.
+struct Reply: Sendable {
+    let status: Int
+    let headers: HTTPFields
+    let text: String
+
+    /// The body as JSON.
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) }
+    /// `error.code` of an error body.
+    var errorCode: String? { ((json as? [String: Any])?["error"] as? [String: Any])?["code"] as? String }
+    /// `error.field` of an error body.
+    var errorField: String? { ((json as? [String: Any])?["error"] as? [String: Any])?["field"] as? String }
+    /// `error.message` of an error body.
+    var errorMessage: String? { ((json as? [String: Any])?["error"] as? [String: Any])?["message"] as? String }
+    /// The body as a JSON object.
+    var object: [String: Any] { json as? [String: Any] ?? [:] }
+    /// The body as a JSON array.
+    var array: [Any] { json as? [Any] ?? [] }
+    /// The content type.
+    var contentType: String { headers[.contentType] ?? "" }
+}
+
+extension TestClientProtocol {
+    /// Sends a request with an optional API key, actor and body.
+    func call(_ method: HTTPRequest.Method, _ uri: String, key: String?, actor: String? = "oliver@example.com", body: String? = nil,
+              headers extra: HTTPFields = [:]) async throws -> Reply {
+        var headers = extra
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        if let actor { headers[HTTPField.Name("X-Bulkhead-Actor")!] = actor }
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+            Reply(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
+        }
+    }
+}
+
+extension UUID {
+    var lower: String { uuidString.lowercased() }
+}
