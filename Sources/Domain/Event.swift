@@ -97,9 +97,9 @@ public enum Event: Sendable, Equatable {
     /// The payload's schema version.
     public var schemaVersion: UInt16 { Swift.type(of: payload).schemaVersion }
 
-    /// The payload in its stored binary form.
+    /// The payload in its stored binary form (the bytes `BinaryEncoder` writes, written directly).
     public func encodedPayload() throws -> [UInt8] {
-        try BinaryEncoder.encode(payload)
+        payload.encodedBytes()
     }
 
     /// The payload as JSON (sorted keys, ISO 8601 dates): what the CLI, HTTP and replay show.
@@ -121,95 +121,122 @@ public struct EventDecodingError: Error, CustomStringConvertible, Sendable {
     public var description: String { "cannot read \(type) v\(schemaVersion): \(reason)" }
 }
 
+/// An event type of the catalogue, found from its stored name by
+/// ``EventCatalog/eventType(named:)-(UnsafeRawBufferPointer)``: what a scan dispatches on per
+/// event without making a `String` of the type.
+public struct EventType: Hashable, Sendable {
+    /// The type's position in ``EventCatalog/payloadTypes``.
+    public let index: Int
+
+    /// The type's name, e.g. `project.created`.
+    public var name: String { EventCatalog.payloadTypes[index].type }
+}
+
 /// The catalogue of event types: decoding by type and schema version, with upcasting of older
 /// versions (a `project.created` v1 is read as v2).
 public enum EventCatalog {
     /// Every payload type, in catalogue order.
-    public static let payloadTypes: [any EventPayload.Type] = [
-        UserAdded.self,
-        ConfigSet.self,
-        APIKeyIssued.self,
-        APIKeyRevoked.self,
-        ModelPreferenceSet.self,
-        ProjectCreated.self,
-        ProjectUpdated.self,
-        ProjectDeleted.self,
-        SourceImported.self,
-        NoteCreated.self,
-        BlogPublished.self,
-        BlogUpdated.self,
-        BlogDeleted.self,
-        KnowledgeRecorded.self,
-        AnalysisStarted.self,
-        AnalysisCompleted.self,
-        AnalysisFailed.self,
-        AnalysisExpired.self,
-        SyncStarted.self,
-        SyncCompleted.self,
-        SyncFailed.self,
-        SyncOrphaned.self,
-        SeasonDefined.self,
-        PlayerRegistered.self,
-        MatchRecorded.self,
-        MatchCorrected.self,
-        MatchDeleted.self,
-    ]
+    public static let payloadTypes: [any EventPayload.Type] = entries.map(\.payloadType)
 
     /// Every event type name.
     public static var typeNames: [String] { payloadTypes.map { $0.type } }
+
+    /// How each type is decoded, in catalogue order: the one list of types the catalogue keeps.
+    private static let entries: [Entry] = [
+        entry(UserAdded.self, Event.userAdded),
+        entry(ConfigSet.self, Event.configSet),
+        entry(APIKeyIssued.self, Event.apiKeyIssued),
+        entry(APIKeyRevoked.self, Event.apiKeyRevoked),
+        entry(ModelPreferenceSet.self, Event.modelPreferenceSet),
+        Entry(payloadType: ProjectCreated.self) { version, bytes in
+            // Version 1 had no scan path: it is read as version 2 with the repository root.
+            version == 1
+                ? .projectCreated(try decodeBytes(ProjectCreatedV1.self, ProjectCreated.type, version, bytes).upcast)
+                : .projectCreated(try payload(ProjectCreated.self, version, bytes))
+        },
+        entry(ProjectUpdated.self, Event.projectUpdated),
+        entry(ProjectDeleted.self, Event.projectDeleted),
+        entry(SourceImported.self, Event.sourceImported),
+        entry(NoteCreated.self, Event.noteCreated),
+        entry(BlogPublished.self, Event.blogPublished),
+        entry(BlogUpdated.self, Event.blogUpdated),
+        entry(BlogDeleted.self, Event.blogDeleted),
+        entry(KnowledgeRecorded.self, Event.knowledgeRecorded),
+        entry(AnalysisStarted.self, Event.analysisStarted),
+        entry(AnalysisCompleted.self, Event.analysisCompleted),
+        entry(AnalysisFailed.self, Event.analysisFailed),
+        entry(AnalysisExpired.self, Event.analysisExpired),
+        entry(SyncStarted.self, Event.syncStarted),
+        entry(SyncCompleted.self, Event.syncCompleted),
+        entry(SyncFailed.self, Event.syncFailed),
+        entry(SyncOrphaned.self, Event.syncOrphaned),
+        entry(SeasonDefined.self, Event.seasonDefined),
+        entry(PlayerRegistered.self, Event.playerRegistered),
+        entry(MatchRecorded.self, Event.matchRecorded),
+        entry(MatchCorrected.self, Event.matchCorrected),
+        entry(MatchDeleted.self, Event.matchDeleted),
+    ]
+
+    private struct Entry: Sendable {
+        let payloadType: any EventPayload.Type
+        let decode: @Sendable (UInt16, UnsafeRawBufferPointer) throws -> Event
+    }
+
+    private static func entry<P: EventPayload>(_ type: P.Type, _ wrap: @escaping @Sendable (P) -> Event) -> Entry {
+        Entry(payloadType: P.self) { version, bytes in wrap(try payload(P.self, version, bytes)) }
+    }
+
+    private static func payload<P: EventPayload>(_ type: P.Type, _ version: UInt16, _ bytes: UnsafeRawBufferPointer) throws -> P {
+        guard version == P.schemaVersion else {
+            throw EventDecodingError(type: P.type, schemaVersion: version, reason: "unknown schema version (this build reads v\(P.schemaVersion))")
+        }
+        return try decodeBytes(P.self, P.type, version, bytes)
+    }
+
+    private static func decodeBytes<T: BinaryCodable>(_ type: T.Type, _ name: String, _ version: UInt16, _ bytes: UnsafeRawBufferPointer) throws -> T {
+        do {
+            return try T.decode(from: bytes)
+        } catch {
+            throw EventDecodingError(type: name, schemaVersion: version, reason: "\(error)")
+        }
+    }
+
+    /// Each type name's UTF-8 bytes, in catalogue order.
+    private static let nameBytes: [[UInt8]] = entries.map { Array($0.payloadType.type.utf8) }
+
+    /// The index of each type name.
+    private static let indexByName: [String: Int] = Dictionary(
+        uniqueKeysWithValues: entries.enumerated().map { ($1.payloadType.type, $0) })
+
+    /// The catalogue's type whose name is spelled by `bytes` (a stored event's type, read in
+    /// place), or `nil` for a type this build does not know. Compares bytes: no `String` is made.
+    public static func eventType(named bytes: UnsafeRawBufferPointer) -> EventType? {
+        for (index, name) in nameBytes.enumerated() where name.count == bytes.count {
+            if name.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return EventType(index: index) }
+        }
+        return nil
+    }
+
+    /// The catalogue's type named `name`, or `nil`.
+    public static func eventType(named name: String) -> EventType? {
+        indexByName[name].map(EventType.init(index:))
+    }
 
     /// Decodes a stored payload of `type` at `schemaVersion`.
     ///
     /// - Throws: ``EventDecodingError`` for an unknown type, an unknown version or bad bytes.
     public static func decode(type: String, schemaVersion: UInt16, payload bytes: UnsafeRawBufferPointer) throws -> Event {
-        func payload<P: EventPayload>(_ p: P.Type) throws -> P {
-            guard schemaVersion == P.schemaVersion else {
-                throw EventDecodingError(type: type, schemaVersion: schemaVersion, reason: "unknown schema version (this build reads v\(P.schemaVersion))")
-            }
-            return try decodeBytes(P.self)
-        }
-        func decodeBytes<T: Decodable>(_ t: T.Type) throws -> T {
-            do {
-                return try BinaryDecoder.decode(T.self, from: bytes)
-            } catch {
-                throw EventDecodingError(type: type, schemaVersion: schemaVersion, reason: "\(error)")
-            }
-        }
-        switch type {
-        case ProjectCreated.type:
-            switch schemaVersion {
-            case 1: return .projectCreated(try decodeBytes(ProjectCreatedV1.self).upcast)
-            default: return .projectCreated(try payload(ProjectCreated.self))
-            }
-        case UserAdded.type: return .userAdded(try payload(UserAdded.self))
-        case ConfigSet.type: return .configSet(try payload(ConfigSet.self))
-        case APIKeyIssued.type: return .apiKeyIssued(try payload(APIKeyIssued.self))
-        case APIKeyRevoked.type: return .apiKeyRevoked(try payload(APIKeyRevoked.self))
-        case ModelPreferenceSet.type: return .modelPreferenceSet(try payload(ModelPreferenceSet.self))
-        case ProjectUpdated.type: return .projectUpdated(try payload(ProjectUpdated.self))
-        case ProjectDeleted.type: return .projectDeleted(try payload(ProjectDeleted.self))
-        case SourceImported.type: return .sourceImported(try payload(SourceImported.self))
-        case NoteCreated.type: return .noteCreated(try payload(NoteCreated.self))
-        case BlogPublished.type: return .blogPublished(try payload(BlogPublished.self))
-        case BlogUpdated.type: return .blogUpdated(try payload(BlogUpdated.self))
-        case BlogDeleted.type: return .blogDeleted(try payload(BlogDeleted.self))
-        case KnowledgeRecorded.type: return .knowledgeRecorded(try payload(KnowledgeRecorded.self))
-        case AnalysisStarted.type: return .analysisStarted(try payload(AnalysisStarted.self))
-        case AnalysisCompleted.type: return .analysisCompleted(try payload(AnalysisCompleted.self))
-        case AnalysisFailed.type: return .analysisFailed(try payload(AnalysisFailed.self))
-        case AnalysisExpired.type: return .analysisExpired(try payload(AnalysisExpired.self))
-        case SyncStarted.type: return .syncStarted(try payload(SyncStarted.self))
-        case SyncCompleted.type: return .syncCompleted(try payload(SyncCompleted.self))
-        case SyncFailed.type: return .syncFailed(try payload(SyncFailed.self))
-        case SyncOrphaned.type: return .syncOrphaned(try payload(SyncOrphaned.self))
-        case SeasonDefined.type: return .seasonDefined(try payload(SeasonDefined.self))
-        case PlayerRegistered.type: return .playerRegistered(try payload(PlayerRegistered.self))
-        case MatchRecorded.type: return .matchRecorded(try payload(MatchRecorded.self))
-        case MatchCorrected.type: return .matchCorrected(try payload(MatchCorrected.self))
-        case MatchDeleted.type: return .matchDeleted(try payload(MatchDeleted.self))
-        default:
+        guard let known = eventType(named: type) else {
             throw EventDecodingError(type: type, schemaVersion: schemaVersion, reason: "unknown event type")
         }
+        return try decode(known, schemaVersion: schemaVersion, payload: bytes)
+    }
+
+    /// Decodes a stored payload of `type` at `schemaVersion`.
+    ///
+    /// - Throws: ``EventDecodingError`` for an unknown version or bad bytes.
+    public static func decode(_ type: EventType, schemaVersion: UInt16, payload bytes: UnsafeRawBufferPointer) throws -> Event {
+        try entries[type.index].decode(schemaVersion, bytes)
     }
 
     /// The JSON encoder of the edges: sorted keys, ISO 8601 dates with fractional seconds.

@@ -157,16 +157,19 @@ public struct SeasonBests: Codable, Equatable, Sendable {
         out.mostGoalsInMatch = Array((mostGoalsInMatch + other.mostGoalsInMatch).sorted { a, b in
             if a.goals != b.goals { return a.goals > b.goals }
             if a.date != b.date { return a.date < b.date }
-            return (a.name, a.matchId.uuidString) < (b.name, b.matchId.uuidString)
+            if a.name != b.name { return a.name < b.name }
+            return a.matchId.precedes(b.matchId)
         }.prefix(Self.size))
         out.longestWinStreaks = Array((longestWinStreaks + other.longestWinStreaks).sorted { a, b in
             if a.length != b.length { return a.length > b.length }
-            return (a.seasonName, a.name, a.playerId.uuidString) < (b.seasonName, b.name, b.playerId.uuidString)
+            if a.seasonName != b.seasonName { return a.seasonName < b.seasonName }
+            if a.name != b.name { return a.name < b.name }
+            return a.playerId.precedes(b.playerId)
         }.prefix(Self.size))
         out.biggestWins = Array((biggestWins + other.biggestWins).sorted { a, b in
             if a.goalDifference != b.goalDifference { return a.goalDifference > b.goalDifference }
             if a.date != b.date { return a.date < b.date }
-            return a.matchId.uuidString < b.matchId.uuidString
+            return a.matchId.precedes(b.matchId)
         }.prefix(Self.size))
         return out
     }
@@ -174,3 +177,12 @@ public struct SeasonBests: Codable, Equatable, Sendable {
 
 /// The tenant's Hall of Fame.
 public typealias HallOfFame = SeasonBests
+
+extension UUID {
+    /// Whether this id sorts before `other` as their `uuidString`s do. The string's hex digits
+    /// spell the bytes in order, so comparing the bytes gives the same order without formatting
+    /// two strings per comparison (which dominated recomputing a season's bests).
+    func precedes(_ other: UUID) -> Bool {
+        withUnsafeBytes(of: uuid) { a in withUnsafeBytes(of: other.uuid) { b in a.lexicographicallyPrecedes(b) } }
+    }
+}

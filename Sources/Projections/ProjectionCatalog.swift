@@ -31,12 +31,12 @@ enum ProjectionTables {
 
     static func meta(_ tx: some ReadableTransaction, _ table: Table, _ projection: String) throws -> ProjectionMeta? {
         try tx.withValue(table, key: projection) { raw in
-            try raw.map { try BinaryDecoder.decode(ProjectionMeta.self, from: $0) }
+            try raw.map { try ProjectionMeta.decode(from: $0) }
         }
     }
 
     static func setMeta(_ tx: WriteTransaction, _ table: Table, _ projection: String, _ meta: ProjectionMeta) throws {
-        try tx.put(table, key: projection, value: try BinaryEncoder.encode(meta))
+        try tx.put(table, key: projection, value: meta.encodedBytes())
     }
 
     /// The live table of `projector`, creating generation 1 when the projection is new. A

@@ -8,12 +8,25 @@ public struct Key: Hashable, Comparable, Sendable {
     /// The key's bytes.
     public var bytes: [UInt8]
 
-    /// A key of kind `kind` (an ASCII letter) followed by `parts`.
+    /// A key of kind `kind` (an ASCII letter) followed by `parts`, built in one allocation of
+    /// the exact size (projectors build several per event).
     public init(_ kind: Character, _ parts: KeyPart...) {
-        var w = ByteWriter(capacity: 1 + parts.count * 16)
-        w.write(kind.asciiValue ?? 0)
-        for part in parts { part.write(into: &w) }
-        bytes = w.bytes
+        var size = 1
+        for part in parts { size += part.size }
+        bytes = Key.build(kind, size: size) { raw, offset in
+            for part in parts { part.store(into: raw, at: &offset) }
+        }
+    }
+
+    @inline(__always)
+    private static func build(_ kind: Character, size: Int, _ fill: (UnsafeMutableRawBufferPointer, inout Int) -> Void) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            raw[0] = kind.asciiValue ?? 0
+            var offset = 1
+            fill(raw, &offset)
+            initialized = offset
+        }
     }
 
     /// Wraps raw bytes.
@@ -23,7 +36,35 @@ public struct Key: Hashable, Comparable, Sendable {
     public func hasPrefix(_ prefix: Key) -> Bool { bytes.starts(with: prefix.bytes) }
 
     /// Orders by bytes, as LMDB does.
-    public static func < (a: Key, b: Key) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func < (a: Key, b: Key) -> Bool {
+        a.bytes.withUnsafeBytes { x in
+            b.bytes.withUnsafeBytes { y in
+                let common = min(x.count, y.count)
+                if common > 0, let xs = x.baseAddress, let ys = y.baseAddress {
+                    let order = memcmp(xs, ys, common)
+                    if order != 0 { return order < 0 }
+                }
+                return x.count < y.count
+            }
+        }
+    }
+
+    /// Equal bytes.
+    public static func == (a: Key, b: Key) -> Bool {
+        a.bytes.withUnsafeBytes { x in
+            b.bytes.withUnsafeBytes { y in
+                guard x.count == y.count else { return false }
+                guard x.count > 0, let xs = x.baseAddress, let ys = y.baseAddress else { return true }
+                return memcmp(xs, ys, x.count) == 0
+            }
+        }
+    }
+
+    /// Hashes the bytes in one call rather than one per byte: keys are hashed several times per
+    /// event in the store's caches.
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 
     /// The UUID stored at byte `offset`, or `nil`.
     public func uuid(at offset: Int) -> UUID? {
@@ -48,13 +89,38 @@ public enum KeyPart: Sendable {
     /// UTF-8 bytes (only as a key's last part: it has no length).
     case text(String)
 
-    func write(into w: inout ByteWriter) {
+    var size: Int {
         switch self {
-        case .uuid(let u): w.write(uuid: u)
-        case .uint64(let v): w.write(bigEndian: v)
-        case .uint32(let v): w.write(bigEndian: v)
-        case .byte(let b): w.write(b)
-        case .text(let s): w.write(contentsOf: Array(s.utf8))
+        case .uuid: return 16
+        case .uint64: return 8
+        case .uint32: return 4
+        case .byte: return 1
+        case .text(let s): return s.utf8.count
+        }
+    }
+
+    /// Writes the part at `offset` into `raw`, which has room for it, and moves `offset` past it.
+    func store(into raw: UnsafeMutableRawBufferPointer, at offset: inout Int) {
+        switch self {
+        case .uuid(let u):
+            raw.storeBytes(of: u.uuid, toByteOffset: offset, as: uuid_t.self)
+            offset += 16
+        case .uint64(let v):
+            raw.storeBytes(of: v.bigEndian, toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        case .uint32(let v):
+            raw.storeBytes(of: v.bigEndian, toByteOffset: offset, as: UInt32.self)
+            offset += 4
+        case .byte(let b):
+            raw[offset] = b
+            offset += 1
+        case .text(let s):
+            var text = s
+            let count = text.withUTF8 { utf8 in
+                UnsafeMutableRawBufferPointer(rebasing: raw[offset..<(offset + utf8.count)]).copyMemory(from: UnsafeRawBufferPointer(utf8))
+                return utf8.count
+            }
+            offset += count
         }
     }
 }
@@ -65,6 +131,9 @@ public enum KeyPart: Sendable {
 /// A store is created by the projection engine and bound to its table for one transaction; it
 /// offers no way to name another table, another projection or another tenant. Writes and decoded
 /// records are cached and written out once, sorted, by ``flush()``.
+///
+/// Records whose type conforms to ``BinaryCodable`` are read and written through it; others
+/// through the Codable ``BinaryDecoder`` and ``BinaryEncoder``. The bytes are the same either way.
 public final class ProjectionStore {
     enum Backend {
         case table(WriteTransaction, Table)
@@ -72,74 +141,145 @@ public final class ProjectionStore {
         case memory(MemoryTable)
     }
 
-    let backend: Backend
-    private var pending: [Key: [UInt8]?] = [:]
-    private var records: [Key: CachedRecord] = [:]
-
-    private struct CachedRecord {
-        var value: Any
-        let encode: (Any) throws -> [UInt8]?
+    /// A change not yet written to the table: raw bytes (`nil` removes the key) or a record kept
+    /// decoded until the flush, so that several events changing it decode and encode it once.
+    private enum Entry {
+        case bytes([UInt8]?)
+        case record(CachedRecord)
     }
 
-    init(_ backend: Backend) { self.backend = backend }
+    let backend: Backend
+    private var entries: [Key: Entry] = [:]
+    /// Reused for every record encoded by a flush.
+    private var scratch = ByteWriter(capacity: 512)
+
+    /// - Parameter capacity: How many keys the store expects to change before a flush (a rebuild
+    ///   chunk's worth): reserving them saves growing the cache step by step.
+    init(_ backend: Backend, capacity: Int = 0) {
+        self.backend = backend
+        entries.reserveCapacity(capacity)
+    }
 
     /// The bytes under `key`, or `nil`.
     public func bytes(_ key: Key) throws -> [UInt8]? {
-        if let cached = records[key] { return try cached.encode(cached.value) }
-        if let write = pending[key] { return write }
-        switch backend {
-        case .table(let tx, let table): return try tx.get(table, key: key.bytes)
-        case .readOnly(let tx, let table): return try tx.get(table, key: key.bytes)
-        case .memory(let memory): return memory.entries[key]
+        switch entries[key] {
+        case .record(let cached)?:
+            scratch.reset()
+            return try cached.write(into: &scratch) ? scratch.bytes : nil
+        case .bytes(let write)?:
+            return write
+        case nil:
+            switch backend {
+            case .table(let tx, let table): return try tx.get(table, key: key.bytes)
+            case .readOnly(let tx, let table): return try tx.get(table, key: key.bytes)
+            case .memory(let memory): return memory.entries[key]
+            }
         }
     }
 
     /// Stores `value` under `key`, or removes the key when `value` is `nil`.
     public func setBytes(_ key: Key, _ value: [UInt8]?) throws {
         try checkWritable()
-        records[key] = nil
-        pending[key] = .some(value)
+        entries[key] = .bytes(value)
     }
 
     /// The record under `key` decoded as `T`, or `nil`. Decoded once per transaction and cached.
     public func record<T: Codable>(_ key: Key, as type: T.Type) throws -> T? {
-        if let cached = records[key] {
-            guard let value = cached.value as? T? else {
-                throw ProjectionError.corrupt(key: key, reason: "cached as \(Swift.type(of: cached.value)), read as \(T.self)")
+        // A cached record wins even when it is absent: it may be a removal not yet flushed.
+        if let cached = try cachedRecord(key, as: T.self) { return cached.value }
+        return try uncachedRecord(key, as: T.self)
+    }
+
+    /// The cached record under `key`, or `nil` when the key has no cached record.
+    private func cachedRecord<T: Codable>(_ key: Key, as type: T.Type) throws -> Cached<T>? {
+        switch entries[key] {
+        case .record(let cached)?:
+            guard let typed = cached as? Cached<T> else {
+                throw ProjectionError.corrupt(key: key, reason: "cached as \(cached.typeName), read as \(T.self)")
             }
-            return value
+            return typed
+        case .bytes(let write?)?:
+            let value = try write.withUnsafeBytes { try Self.decode(T.self, from: $0, key: key) }
+            return cache(key, value)
+        case .bytes(nil)?:
+            return cache(key, nil)
+        case nil:
+            return nil
         }
-        guard let raw = try bytes(key) else { return nil }
-        do {
-            let value = try BinaryDecoder.decode(T.self, from: raw)
-            if case .readOnly = backend {} else {
-                records[key] = CachedRecord(value: Optional(value) as Any, encode: Self.encoder(T.self))
-            }
-            return value
-        } catch {
-            throw ProjectionError.corrupt(key: key, reason: "\(error)")
+    }
+
+    /// Reads and caches the record under `key` from the table (which no pending write shadows).
+    private func uncachedRecord<T: Codable>(_ key: Key, as type: T.Type) throws -> T? {
+        let value: T?
+        switch backend {
+        case .table(let tx, let table):
+            value = try tx.withValue(table, key: key.bytes) { raw in try raw.map { try Self.decode(T.self, from: $0, key: key) } }
+        case .readOnly(let tx, let table):
+            // Read-only stores serve one query: nothing to cache for.
+            return try tx.withValue(table, key: key.bytes) { raw in try raw.map { try Self.decode(T.self, from: $0, key: key) } }
+        case .memory(let memory):
+            value = try memory.entries[key].map { bytes in try bytes.withUnsafeBytes { try Self.decode(T.self, from: $0, key: key) } }
         }
+        // An absent record is cached too: the event that asked will probably create it.
+        return cache(key, value)?.value ?? value
+    }
+
+    private func cache<T: Codable>(_ key: Key, _ value: T?) -> Cached<T>? {
+        if case .readOnly = backend { return nil }
+        let cached = Cached<T>(value)
+        entries[key] = .record(cached)
+        return cached
     }
 
     /// Stores a record (or removes the key for `nil`); it is encoded when the store is flushed.
     public func setRecord<T: Codable>(_ key: Key, _ value: T?) throws {
         try checkWritable()
-        pending[key] = nil
-        records[key] = CachedRecord(value: value as Any, encode: Self.encoder(T.self))
+        Self.assign(value, to: &entries[key])
+    }
+
+    /// Stores `value` in the entry of one key, found once.
+    private static func assign<T: Codable>(_ value: T?, to entry: inout Entry?) {
+        if case .record(let cached)? = entry, let typed = cached as? Cached<T> {
+            typed.value = value
+        } else {
+            entry = .record(Cached<T>(value))
+        }
     }
 
     /// Changes the record under `key` in place; `body` gets `nil` when there is none.
     public func update<T: Codable>(_ key: Key, as type: T.Type, _ body: (inout T?) throws -> Void) throws {
-        var value = try record(key, as: T.self)
+        try checkWritable()
+        guard let cached = try cachedRecord(key, as: T.self) else {
+            var value = try uncachedRecord(key, as: T.self)
+            try body(&value)
+            try setRecord(key, value)
+            return
+        }
+        // Moved out of the cache while `body` runs, so that the value is uniquely referenced and
+        // appending to its arrays does not copy them.
+        var value = cached.value
+        cached.value = nil
+        defer { cached.value = value }
         try body(&value)
-        try setRecord(key, value)
     }
 
-    private static func encoder<T: Codable>(_ type: T.Type) -> (Any) throws -> [UInt8]? {
-        { any in
-            guard let optional = any as? T? else { return nil }
-            return try optional.map { try BinaryEncoder.encode($0) }
+    /// Decodes a stored record: through ``BinaryCodable`` when `T` conforms, else Codable.
+    static func decode<T: Codable>(_ type: T.Type, from raw: UnsafeRawBufferPointer, key: Key) throws -> T {
+        do {
+            if let codec = T.self as? any BinaryCodable.Type {
+                return try decodeFast(codec, raw, as: T.self)
+            }
+            return try BinaryDecoder.decode(T.self, from: raw)
+        } catch {
+            throw ProjectionError.corrupt(key: key, reason: "\(error)")
         }
+    }
+
+    private static func decodeFast<C: BinaryCodable, T>(_ codec: C.Type, _ raw: UnsafeRawBufferPointer, as: T.Type) throws -> T {
+        guard let value = try C.decode(from: raw) as? T else {
+            throw ByteFormatError(reason: "\(C.self) is not \(T.self)", offset: 0)
+        }
+        return value
     }
 
     /// Calls `body` with each key starting with `prefix` and its bytes, in key order, until it
@@ -160,11 +300,7 @@ public final class ProjectionStore {
     public func records<T: Codable>(prefix: Key, as type: T.Type) throws -> [T] {
         var result: [T] = []
         try scan(prefix: prefix) { key, raw in
-            do {
-                result.append(try BinaryDecoder.decode(T.self, from: raw))
-            } catch {
-                throw ProjectionError.corrupt(key: key, reason: "\(error)")
-            }
+            result.append(try raw.withUnsafeBytes { try Self.decode(T.self, from: $0, key: key) })
             return true
         }
         return result
@@ -194,8 +330,7 @@ public final class ProjectionStore {
     /// Removes every key of this projection (the whole table it is bound to, and nothing else).
     public func removeAll() throws {
         try checkWritable()
-        pending.removeAll()
-        records.removeAll()
+        entries.removeAll()
         switch backend {
         case .table(let tx, let table): try tx.clear(table)
         case .memory(let memory): memory.entries.removeAll()
@@ -205,22 +340,42 @@ public final class ProjectionStore {
 
     /// Writes cached records and pending writes out to the table, in key order.
     public func flush() throws {
-        guard !pending.isEmpty || !records.isEmpty else { return }
-        var writes = pending
-        for (key, cached) in records { writes[key] = .some(try cached.encode(cached.value)) }
-        pending.removeAll(keepingCapacity: true)
-        records.removeAll(keepingCapacity: true)
+        guard !entries.isEmpty else { return }
+        var writes = entries.map { SortedWrite(key: $0.key, entry: $0.value) }
+        entries.removeAll(keepingCapacity: true)
+        writes.sort { a, b in
+            if a.head != b.head { return a.head < b.head }
+            if a.next != b.next { return a.next < b.next }
+            return a.key < b.key
+        }
         switch backend {
         case .table(let tx, let table):
-            for key in writes.keys.sorted() {
-                if let value = writes[key] ?? nil {
+            for write in writes {
+                let key = write.key
+                switch write.entry {
+                case .bytes(let value?):
                     try tx.put(table, key: key.bytes, value: value)
-                } else {
+                case .record(let cached):
+                    scratch.reset()
+                    if try cached.write(into: &scratch) {
+                        try tx.put(table, key: key.bytes, value: scratch.bytes)
+                    } else {
+                        try tx.delete(table, key: key.bytes)
+                    }
+                case .bytes(nil):
                     try tx.delete(table, key: key.bytes)
                 }
             }
         case .memory(let memory):
-            for (key, value) in writes { memory.entries[key] = value ?? nil }
+            for write in writes {
+                let key = write.key
+                switch write.entry {
+                case .bytes(let value): memory.entries[key] = value
+                case .record(let cached):
+                    scratch.reset()
+                    memory.entries[key] = try cached.write(into: &scratch) ? scratch.bytes : nil
+                }
+            }
         case .readOnly:
             throw ProjectionError.readOnly
         }
@@ -228,6 +383,51 @@ public final class ProjectionStore {
 
     private func checkWritable() throws {
         if case .readOnly = backend { throw ProjectionError.readOnly }
+    }
+
+    /// A write with the first 16 bytes of its key loaded as two big-endian integers: most
+    /// comparisons of a flush's sort are settled by them without comparing the keys' bytes.
+    private struct SortedWrite {
+        let key: Key
+        let entry: Entry
+        let head: UInt64
+        let next: UInt64
+
+        init(key: Key, entry: Entry) {
+            self.key = key
+            self.entry = entry
+            (head, next) = key.bytes.withUnsafeBytes { raw in
+                // Missing bytes count as zeros; keys equal so far are then compared in full.
+                var padded: (UInt64, UInt64) = (0, 0)
+                withUnsafeMutableBytes(of: &padded) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(16))) }
+                return (UInt64(bigEndian: padded.0), UInt64(bigEndian: padded.1))
+            }
+        }
+    }
+}
+
+/// A record kept decoded in a store's cache; ``Cached`` knows its type and how to encode it.
+private class CachedRecord {
+    var typeName: String { "" }
+    /// Appends the record's bytes; false when the record is absent (its key is removed).
+    func write(into writer: inout ByteWriter) throws -> Bool { false }
+}
+
+private final class Cached<T: Codable>: CachedRecord {
+    var value: T?
+
+    init(_ value: T?) { self.value = value }
+
+    override var typeName: String { "\(T.self)" }
+
+    override func write(into writer: inout ByteWriter) throws -> Bool {
+        guard let value else { return false }
+        if let fast = value as? any BinaryCodable {
+            fast.write(to: &writer)
+        } else {
+            try BinaryEncoder.encode(value, into: &writer)
+        }
+        return true
     }
 }
 

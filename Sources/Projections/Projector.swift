@@ -23,8 +23,9 @@ public struct EventMeta: Sendable {
 ///
 /// A projector sees events one at a time, in log order, and a ``ProjectionStore`` bound to its own
 /// table in its own tenant's environment: the only thing it can read or write. ``finish(_:)`` runs
-/// once at the end of each transaction (or rebuild chunk) for work that is cheaper done once, such
-/// as recomputing a season's reports after several of its matches changed.
+/// once at the end of each transaction (a rebuild runs it once, in its last transaction) for work
+/// that is cheaper done once, such as recomputing a season's reports after several of its matches
+/// changed; what it does must therefore depend only on what the projector has stored.
 public protocol Projector: Sendable {
     /// The projection's name (`tenancy`, `projects`, `analysis`, `syncs`, `matches`).
     var name: String { get }

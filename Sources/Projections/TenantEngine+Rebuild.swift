@@ -232,7 +232,7 @@ struct Rebuilder {
         while true {
             let (applied, last, head, done) = try partition.write { log -> (UInt64, UInt64, UInt64, Bool) in
                 let stores = try newStores(log.transaction, targets)
-                let (n, last) = try apply(log.reader, from: position + 1, limit: chunkSize, stores)
+                let (n, last) = try apply(log.reader, from: position + 1, limit: chunkSize, stores, finish: false)
                 let head = try log.reader.head().position
                 return (n, last, head, n < UInt64(chunkSize))
             }
@@ -246,7 +246,7 @@ struct Rebuilder {
             let tx = log.transaction
             let metaTable = try ProjectionTables.metaTable(tx)
             let stores = try newStores(tx, targets)
-            let (n, _) = try apply(log.reader, from: position + 1, limit: .max, stores)
+            let (n, _) = try apply(log.reader, from: position + 1, limit: .max, stores, finish: true)
             events += n
             let head = try log.reader.head().position
             var diff = DifferenceCollector(limit: differenceLimit)
@@ -279,18 +279,24 @@ struct Rebuilder {
                   let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: false) else {
                 throw ProjectionError.notBuilt(projector.name)
             }
-            stores[projector.name] = ProjectionStore(.table(tx, table))
+            stores[projector.name] = ProjectionStore(.table(tx, table), capacity: min(chunkSize, 1 << 16))
         }
         return stores
     }
 
-    /// Applies events from `from` on (at most `limit`) to `stores`, then finishes and flushes them.
+    /// Applies events from `from` on (at most `limit`) to `stores`, then finishes (when `finish`)
+    /// and flushes them.
+    ///
+    /// Only the last transaction of a rebuild finishes: deferred work such as recomputing a
+    /// season's reports depends only on what the chunks stored (their dirty markers persist), so
+    /// doing it once at the end gives the same generation as doing it after every chunk, without
+    /// recomputing every season once per chunk.
     /// - Returns: How many events were read and the last position.
-    private func apply(_ reader: LogReader, from: UInt64, limit: Int, _ stores: [String: ProjectionStore]) throws -> (UInt64, UInt64) {
+    private func apply(_ reader: LogReader, from: UInt64, limit: Int, _ stores: [String: ProjectionStore], finish: Bool) throws -> (UInt64, UInt64) {
         let (n, last) = try Self.feed(reader, from: from, limit: limit, until: nil, projectors: projectors, stores: stores)
         for projector in projectors {
             guard let store = stores[projector.name] else { continue }
-            try projector.finish(store)
+            if finish { try projector.finish(store) }
             try store.flush()
         }
         return (n, last)
@@ -301,17 +307,28 @@ struct Rebuilder {
         var count: UInt64 = 0
         var last: UInt64 = 0
         let untilMicros = until.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }
+        let routes = Routes(projectors: projectors, stores: stores)
+        var actors = ActorNames()
         try reader.scan(from: from, limit: limit) { view in
             if let untilMicros, view.recordedAtMicros > untilMicros { return false }
             count += 1
             last = view.position
-            let type = view.type
-            let interested = projectors.filter { $0.handles(type) }
-            guard !interested.isEmpty else { return true }
-            let event = try EventCatalog.decode(type: type, schemaVersion: view.schemaVersion, payload: view.payload)
-            let meta = EventMeta(position: view.position, recordedAt: view.recordedAt, actor: view.actor)
-            for projector in interested {
-                guard let store = stores[projector.name] else { continue }
+            let event: Event
+            let targets: [(any Projector, ProjectionStore)]
+            if let type = EventCatalog.eventType(named: view.typeBytes) {
+                targets = routes.byType[type.index]
+                guard !targets.isEmpty else { return true }
+                event = try EventCatalog.decode(type, schemaVersion: view.schemaVersion, payload: view.payload)
+            } else {
+                // A type this build does not know: the projectors still decide whether they care
+                // (and decoding then says what is wrong).
+                let type = view.type
+                targets = routes.all.filter { $0.0.handles(type) }
+                guard !targets.isEmpty else { return true }
+                event = try EventCatalog.decode(type: type, schemaVersion: view.schemaVersion, payload: view.payload)
+            }
+            let meta = EventMeta(position: view.position, recordedAt: view.recordedAt, actor: actors.name(view.actorBytes))
+            for (projector, store) in targets {
                 try projector.apply(event, meta, store)
             }
             return true
@@ -346,5 +363,35 @@ struct Rebuilder {
             }
             return result
         }
+    }
+}
+
+/// Which projectors (with their stores) handle each event type of the catalogue, asked once per
+/// rebuild rather than once per event.
+struct Routes {
+    /// The projectors that have a store, in order.
+    let all: [(any Projector, ProjectionStore)]
+    /// Per ``EventType/index``, the projectors handling that type, in order.
+    let byType: [[(any Projector, ProjectionStore)]]
+
+    init(projectors: [any Projector], stores: [String: ProjectionStore]) {
+        let all = projectors.compactMap { p in stores[p.name].map { (p, $0) } }
+        self.all = all
+        byType = EventCatalog.payloadTypes.map { type in all.filter { $0.0.handles(type.type) } }
+    }
+}
+
+/// The actor of each event as a `String`, made once per run of events by the same actor: most
+/// consecutive events share one, and an e-mail address is too long for Swift's inline strings.
+struct ActorNames {
+    private var lastBytes: [UInt8] = []
+    private var last = ""
+
+    mutating func name(_ bytes: UnsafeRawBufferPointer) -> String {
+        if lastBytes.count != bytes.count || !lastBytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) {
+            lastBytes = Array(bytes)
+            last = String(decoding: bytes, as: UTF8.self)
+        }
+        return last
     }
 }
