@@ -49,8 +49,10 @@ extension ByteReader {
         Date(timeIntervalSince1970: Double(try readSignedVarint(what())) / 1_000_000)
     }
 
-    /// Reads an array's element count: 4 bytes, big-endian. Every element takes at least one
-    /// byte, so a count beyond the bytes left is refused before anything is reserved for it.
+    /// Reads an array's element count: 4 bytes, big-endian. A count beyond the bytes left is
+    /// refused before anything is reserved for it: the conformances that call this have elements
+    /// of at least one byte (the generator refuses types without stored properties), so such a
+    /// count could only end in a truncation error anyway.
     @inlinable public mutating func readCount(_ what: @autoclosure () -> String = "an element count") throws(ByteFormatError) -> Int {
         let count = Int(try readUInt32(what()))
         guard count <= remaining else {

@@ -39,14 +39,15 @@ public struct MatchProjector: Projector {
     static func bests(_ season: UUID) -> Key { Key("b", .uuid(season)) }
     static let dirtyAll = Key("d")
     static func dirty(_ season: UUID) -> Key { Key("d", .uuid(season)) }
+    static let everySeasonDirty = Key("D")
 
     public func apply(_ event: Event, _ meta: EventMeta, _ store: ProjectionStore) throws {
         switch event {
         case .configSet(let e) where e.key == .heavyWinThreshold:
             try store.setRecord(Self.config(e.key), e.value)
-            for season in try store.records(prefix: Self.seasons, as: SeasonRecord.self) {
-                try store.setBytes(Self.dirty(season.seasonId), [])
-            }
+            // Every season's reports carry the threshold: one marker says so, rather than a scan
+            // of the seasons (which would flush the store's cache) at every change.
+            try store.setBytes(Self.everySeasonDirty, [])
         case .seasonDefined(let e):
             try store.setRecord(Self.season(e.seasonId), SeasonRecord(seasonId: e.seasonId, name: e.name, startDate: e.startDate, endDate: e.endDate))
         case .playerRegistered(let e):
@@ -77,23 +78,34 @@ public struct MatchProjector: Projector {
     }
 
     public func finish(_ store: ProjectionStore) throws {
+        // Player names, read once for every season recomputed.
+        var names: [UUID: String] = [:]
+        let everySeason = try store.bytes(Self.everySeasonDirty) != nil
+        if everySeason {
+            for season in try store.records(prefix: Self.seasons, as: SeasonRecord.self) {
+                try recompute(season: season, store, names: &names)
+            }
+            try store.setBytes(Self.everySeasonDirty, nil)
+        }
         for key in try store.keys(prefix: Self.dirtyAll) {
-            guard let seasonId = key.uuid(at: 1) else { continue }
-            try recompute(season: seasonId, store)
+            if !everySeason, let seasonId = key.uuid(at: 1),
+               let season = try store.record(Self.season(seasonId), as: SeasonRecord.self) {
+                try recompute(season: season, store, names: &names)
+            }
             try store.setBytes(key, nil)
         }
     }
 
     /// Recomputes every report, table row and best of a season from its matches, in order.
-    func recompute(season seasonId: UUID, _ store: ProjectionStore) throws {
-        guard let season = try store.record(Self.season(seasonId), as: SeasonRecord.self) else { return }
+    /// `names` caches player names across the seasons of one ``finish(_:)``.
+    func recompute(season: SeasonRecord, _ store: ProjectionStore, names: inout [UUID: String]) throws {
+        let seasonId = season.seasonId
         let threshold: Int? = {
             if case .integer(let t)? = try? store.record(Self.config(.heavyWinThreshold), as: ConfigValue.self) { return t }
             return nil
         }()
         for key in try store.keys(prefix: Self.tableRows(seasonId)) { try store.setBytes(key, nil) }
         var totals: [UUID: PlayerTotals] = [:]
-        var names: [UUID: String] = [:]
         var bests = SeasonBests()
         var number = 0
         for key in try store.keys(prefix: Self.seasonMatches(seasonId)) {
@@ -103,24 +115,31 @@ public struct MatchProjector: Projector {
             let difference = abs(facts.teamA.score - facts.teamB.score)
             let winner = facts.teamA.score == facts.teamB.score ? "draw" : (facts.teamA.score > facts.teamB.score ? "A" : "B")
             var lines: [PlayerLine] = []
-            for (team, sheet) in [("A", facts.teamA), ("B", facts.teamB)] {
+            lines.reserveCapacity(facts.teamA.players.count + facts.teamB.players.count)
+            for team in ["A", "B"] {
+                let sheet = team == "A" ? facts.teamA : facts.teamB
                 let result = winner == "draw" ? "draw" : (winner == team ? "win" : "loss")
                 for player in sheet.players {
                     let scored = facts.goals.first { $0.playerId == player }?.goals ?? 0
-                    totals[player, default: PlayerTotals()].add(result: result, goals: scored)
-                    let name = try names[player] ?? store.record(Self.player(player), as: PlayerRecord.self)?.name ?? player.lowercased
-                    names[player] = name
-                    lines.append(PlayerLine(playerId: player, name: name, team: team, goals: scored, result: result, totals: totals[player] ?? PlayerTotals()))
+                    var total = totals[player] ?? PlayerTotals()
+                    total.add(result: result, goals: scored)
+                    totals[player] = total
+                    let name: String
+                    if let known = names[player] {
+                        name = known
+                    } else {
+                        name = try store.record(Self.player(player), as: PlayerRecord.self)?.name ?? player.lowercased
+                        names[player] = name
+                    }
+                    lines.append(PlayerLine(playerId: player, name: name, team: team, goals: scored, result: result, totals: total))
                     if scored > 0 {
-                        bests = bests.merged(with: single(goals: GoalsInMatch(playerId: player, name: name, matchId: matchId, date: facts.date, goals: scored)))
+                        bests.offer(GoalsInMatch(playerId: player, name: name, matchId: matchId, date: facts.date, goals: scored))
                     }
                 }
             }
-            if winner != "draw" {
+            if winner != "draw", bests.wouldKeepWin(difference: difference, date: facts.date, matchId: matchId) {
                 let score = "\(facts.teamA.name) \(facts.teamA.score) - \(facts.teamB.score) \(facts.teamB.name)"
-                var win = SeasonBests()
-                win.biggestWins = [BigWin(matchId: matchId, date: facts.date, score: score, goalDifference: difference)]
-                bests = bests.merged(with: win)
+                bests.offer(BigWin(matchId: matchId, date: facts.date, score: score, goalDifference: difference))
             }
             try store.setRecord(Self.report(matchId), MatchReport(
                 matchId: matchId, seasonId: seasonId, seasonName: season.name, date: facts.date,
@@ -128,21 +147,14 @@ public struct MatchProjector: Projector {
                 heavyWin: threshold.map { winner != "draw" && difference >= $0 }, heavyWinThreshold: threshold,
                 players: lines, matchNumber: number))
         }
-        var streaks = SeasonBests()
-        streaks.longestWinStreaks = totals.compactMap { player, t in
-            t.longestWinStreak > 0 ? WinStreak(playerId: player, name: names[player] ?? player.lowercased, seasonName: season.name, length: t.longestWinStreak) : nil
-        }
-        bests = bests.merged(with: streaks)
         for (player, t) in totals {
-            try store.setRecord(Self.tableRow(seasonId, player), SeasonTableRow(playerId: player, name: names[player] ?? player.lowercased, totals: t))
+            let name = names[player] ?? player.lowercased
+            if t.longestWinStreak > 0 {
+                bests.offer(WinStreak(playerId: player, name: name, seasonName: season.name, length: t.longestWinStreak))
+            }
+            try store.setRecord(Self.tableRow(seasonId, player), SeasonTableRow(playerId: player, name: name, totals: t))
         }
         try store.setRecord(Self.bests(seasonId), number == 0 ? nil : bests)
-    }
-
-    private func single(goals: GoalsInMatch) -> SeasonBests {
-        var b = SeasonBests()
-        b.mostGoalsInMatch = [goals]
-        return b
     }
 
     public func describe(key: Key, value: [UInt8]) -> String {

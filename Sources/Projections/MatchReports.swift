@@ -150,28 +150,63 @@ public struct SeasonBests: Codable, Equatable, Sendable {
     /// How many entries each list keeps.
     public static let size = 5
 
-    /// The bests of `self` and `other` together. Ties are broken by date, then name or id, so
-    /// the result does not depend on the order in which entries were found.
+    /// The order of ``mostGoalsInMatch``: most goals first; ties broken by date, name and id, so
+    /// that the lists do not depend on the order in which entries were found.
+    static func ranks(_ a: GoalsInMatch, before b: GoalsInMatch) -> Bool {
+        if a.goals != b.goals { return a.goals > b.goals }
+        if a.date != b.date { return a.date < b.date }
+        if a.name != b.name { return a.name < b.name }
+        return a.matchId.precedes(b.matchId)
+    }
+
+    /// The order of ``longestWinStreaks``: longest first, then by season name, name and id.
+    static func ranks(_ a: WinStreak, before b: WinStreak) -> Bool {
+        if a.length != b.length { return a.length > b.length }
+        if a.seasonName != b.seasonName { return a.seasonName < b.seasonName }
+        if a.name != b.name { return a.name < b.name }
+        return a.playerId.precedes(b.playerId)
+    }
+
+    /// The order of ``biggestWins``: biggest difference first, then by date and id.
+    static func ranks(_ a: BigWin, before b: BigWin) -> Bool {
+        if a.goalDifference != b.goalDifference { return a.goalDifference > b.goalDifference }
+        if a.date != b.date { return a.date < b.date }
+        return a.matchId.precedes(b.matchId)
+    }
+
+    /// The bests of `self` and `other` together.
     public func merged(with other: SeasonBests) -> SeasonBests {
-        var out = SeasonBests()
-        out.mostGoalsInMatch = Array((mostGoalsInMatch + other.mostGoalsInMatch).sorted { a, b in
-            if a.goals != b.goals { return a.goals > b.goals }
-            if a.date != b.date { return a.date < b.date }
-            if a.name != b.name { return a.name < b.name }
-            return a.matchId.precedes(b.matchId)
-        }.prefix(Self.size))
-        out.longestWinStreaks = Array((longestWinStreaks + other.longestWinStreaks).sorted { a, b in
-            if a.length != b.length { return a.length > b.length }
-            if a.seasonName != b.seasonName { return a.seasonName < b.seasonName }
-            if a.name != b.name { return a.name < b.name }
-            return a.playerId.precedes(b.playerId)
-        }.prefix(Self.size))
-        out.biggestWins = Array((biggestWins + other.biggestWins).sorted { a, b in
-            if a.goalDifference != b.goalDifference { return a.goalDifference > b.goalDifference }
-            if a.date != b.date { return a.date < b.date }
-            return a.matchId.precedes(b.matchId)
-        }.prefix(Self.size))
+        var out = self
+        for entry in other.mostGoalsInMatch { out.offer(entry) }
+        for entry in other.longestWinStreaks { out.offer(entry) }
+        for entry in other.biggestWins { out.offer(entry) }
         return out
+    }
+
+    /// Adds `entry` to ``mostGoalsInMatch`` if it ranks among the best.
+    mutating func offer(_ entry: GoalsInMatch) { mostGoalsInMatch.insert(ranked: entry, keeping: Self.size, by: Self.ranks) }
+    /// Adds `entry` to ``longestWinStreaks`` if it ranks among the best.
+    mutating func offer(_ entry: WinStreak) { longestWinStreaks.insert(ranked: entry, keeping: Self.size, by: Self.ranks) }
+    /// Adds `entry` to ``biggestWins`` if it ranks among the best.
+    mutating func offer(_ entry: BigWin) { biggestWins.insert(ranked: entry, keeping: Self.size, by: Self.ranks) }
+
+    /// Whether a win by `difference` goals on `date` in match `matchId` would enter
+    /// ``biggestWins``: asked before the entry's score text is formatted.
+    func wouldKeepWin(difference: Int, date: LocalDate, matchId: UUID) -> Bool {
+        guard biggestWins.count == Self.size, let last = biggestWins.last else { return true }
+        return Self.ranks(BigWin(matchId: matchId, date: date, score: "", goalDifference: difference), before: last)
+    }
+}
+
+extension Array {
+    /// Inserts `element` at its place in this list, sorted by `ranks(_:before:)`, after any equal
+    /// elements, and keeps the first `limit` elements.
+    mutating func insert(ranked element: Element, keeping limit: Int, by ranks: (Element, Element) -> Bool) {
+        if count == limit, let last, !ranks(element, last) { return }
+        var index = count
+        while index > 0, ranks(element, self[index - 1]) { index -= 1 }
+        insert(element, at: index)
+        if count > limit { removeLast(count - limit) }
     }
 }
 

@@ -123,6 +123,16 @@ import Testing
         #expect(error?.reason.hasPrefix("teamB: ") == true, "\(String(describing: error))")
     }
 
+    @Test func bestsOrderIdsAsTheirStringsDo() {
+        var ids = [Fixtures.id1, Fixtures.id2, Fixtures.id3] + (0..<200).map { _ in UUID() }
+        ids += ids.map { id in var u = id.uuid; u.15 ^= 0x0A; return UUID(uuid: u) }
+        for a in ids.prefix(60) {
+            for b in ids {
+                #expect(a.precedes(b) == (a.uuidString < b.uuidString), "\(a) \(b)")
+            }
+        }
+    }
+
     @Test func aForgedElementCountIsAnError() throws {
         var writer = ByteWriter()
         writer.writeString("A")

@@ -25,13 +25,28 @@ func cpuSeconds() -> Double {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
-func peakRSSKiB() -> Int {
-    // VmHWM in /proc/self/status: the process's peak resident set.
+/// A field of /proc/self/status in KiB (`VmHWM`: peak resident set; `RssAnon`: resident memory
+/// not backed by a file, i.e. the heap and stacks, without the pages of LMDB's map).
+func statusKiB(_ field: String) -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
         return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
     return 0
+}
+
+/// The highest `RssAnon` seen by a sampler thread (every 20 ms) since ``startAnonSampler()``.
+/// LMDB's map pages count in the resident set (VmHWM) but belong to the page cache and grow with
+/// the tenant's size whatever the rebuild does; the anonymous peak is the rebuild's own memory.
+nonisolated(unsafe) var peakAnonKiB = 0
+func startAnonSampler() {
+    let thread = Thread {
+        while true {
+            peakAnonKiB = max(peakAnonKiB, statusKiB("RssAnon"))
+            usleep(20_000)
+        }
+    }
+    thread.start()
 }
 
 let args = Array(CommandLine.arguments.dropFirst())
@@ -43,8 +58,9 @@ let target = Int(option("--events") ?? "") ?? 1_000_000
 let dir = option("--dir") ?? NSTemporaryDirectory() + "bulkhead-bench-projections-\(target)"
 let clock = ManualClock(Date(timeIntervalSince1970: 1_767_600_000))
 
-/// Phase run in a child: prints "events seconds cpuSeconds peakKiB".
+/// Phase run in a child: prints "events seconds cpuSeconds peakAnonKiB peakRSSKiB".
 if let phase = option("--phase") {
+    startAnonSampler()
     let data = try DataDirectory(path: dir, partitionOptions: EnvironmentOptions(initialMapSize: 1 << 30))
     let tenant = try data.resolveTenant("bench").id
     let partition = try data.partition(for: tenant)
@@ -78,7 +94,9 @@ if let phase = option("--phase") {
         let names = phase == "all" ? [] : [phase]
         events = try engine.rebuild(tenant: tenant, projections: names, dryRun: false).events
     }
-    print(events, now() - start, cpuSeconds() - startCPU, peakRSSKiB())
+    let (seconds, cpu) = (now() - start, cpuSeconds() - startCPU)
+    usleep(10_000)
+    print(events, seconds, cpu, max(peakAnonKiB, statusKiB("RssAnon")), statusKiB("VmHWM"))
     exit(0)
 }
 
@@ -107,7 +125,9 @@ if !fm.fileExists(atPath: dir + "/catalog") || !args.contains("--keep") {
 
 // MARK: Phases, each in its own process so that its peak memory is its own.
 
-func runPhase(_ phase: String) throws -> (events: Double, seconds: Double, cpu: Double, peakKiB: Int) {
+typealias PhaseResult = (events: Double, seconds: Double, cpu: Double, anonKiB: Int, rssKiB: Int)
+
+func runPhase(_ phase: String) throws -> PhaseResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
     process.arguments = ["--phase", phase, "--dir", dir, "--events", String(target)]
@@ -117,10 +137,11 @@ func runPhase(_ phase: String) throws -> (events: Double, seconds: Double, cpu: 
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     let parts = output.split(whereSeparator: { $0 == " " || $0 == "\n" })
-    guard parts.count >= 4, let e = Double(parts[0]), let s = Double(parts[1]), let c = Double(parts[2]), let m = Int(parts[3]) else {
+    guard parts.count >= 5, let e = Double(parts[0]), let s = Double(parts[1]), let c = Double(parts[2]),
+          let anon = Int(parts[3]), let rss = Int(parts[4]) else {
         throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "phase \(phase) printed '\(output)'"])
     }
-    return (e, s, c, m)
+    return (e, s, c, anon, rss)
 }
 
 let counts = try DataDirectory(path: dir).partition(for: try DataDirectory(path: dir).resolveTenant("bench").id)
@@ -133,9 +154,9 @@ print("mix: " + mix.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)"
 
 let only = option("--only").map { Set($0.split(separator: ",").map(String.init)) }
 func wanted(_ phase: String) -> Bool { only?.contains(phase) ?? true }
-func line(_ name: String, _ r: (events: Double, seconds: Double, cpu: Double, peakKiB: Int), note: String = "") {
-    print(String(format: "%-34@ %10.0f ev/s  (cpu %10.0f ev/s)  peak %6d MiB  %@", name as NSString,
-                 r.events / r.seconds, r.events / max(r.cpu, 1e-9), r.peakKiB / 1024, note as NSString))
+func line(_ name: String, _ r: PhaseResult, note: String = "") {
+    print(String(format: "%-26@ %9.0f ev/s  (cpu %9.0f ev/s)  peak heap %4d MiB (rss %4d MiB)  %@", name as NSString,
+                 r.events / r.seconds, r.events / max(r.cpu, 1e-9), r.anonKiB / 1024, r.rssKiB / 1024, note as NSString))
 }
 
 if wanted("cursor") { line("scan (cursor + header)", try runPhase("cursor")) }
