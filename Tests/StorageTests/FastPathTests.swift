@@ -40,8 +40,11 @@ import Testing
             let sizes = [1, 100, 5000, 70_000]
             try env.write { tx in
                 for (index, size) in sizes.enumerated() {
+                    let value = bytes(size, seed: UInt8(index))
                     try tx.put(log, key: key(UInt64(index + 1)), reservingCount: size, flags: .append) { out in
-                        out.copyMemory(from: bytes(size, seed: UInt8(index)).withUnsafeBytes { UnsafeRawBufferPointer($0) })
+                        // The source pointer is used only inside `withUnsafeBytes`: escaping it
+                        // would read a freed temporary.
+                        value.withUnsafeBytes { out.copyMemory(from: $0) }
                     }
                 }
             }

@@ -26,13 +26,21 @@ func cpuSeconds() -> Double {
 }
 
 /// A field of /proc/self/status in KiB (`VmHWM`: peak resident set; `RssAnon`: resident memory
-/// not backed by a file, i.e. the heap and stacks, without the pages of LMDB's map).
+/// not backed by a file, i.e. the heap and stacks, without the pages of LMDB's map). Read with
+/// plain `read(2)` into a stack buffer: the sampler below calls it often.
 func statusKiB(_ field: String) -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
-        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    let fd = open("/proc/self/status", O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
+        let n = read(fd, buffer.baseAddress, buffer.count)
+        guard n > 0 else { return 0 }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[..<n]), as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+        return 0
     }
-    return 0
 }
 
 /// The highest `RssAnon` seen by a sampler thread (every 20 ms) since ``startAnonSampler()``.
