@@ -13,6 +13,8 @@ public struct RandomHistory {
     /// The clock the engine uses.
     public let clock: ManualClock
     var rng: SplitMix64
+    /// What each tenant's history holds so far: later runs go on from it.
+    var states: [TenantID: State] = [:]
 
     /// Creates a generator with a seed.
     public init(engine: TenantEngine, clock: ManualClock, seed: UInt64) {
@@ -33,30 +35,20 @@ public struct RandomHistory {
         var seasonsDefined = 0
     }
 
-    /// Runs `commands` random commands for `tenant` in batches of `batchSize` per transaction.
+    /// Runs `commands` random commands for `tenant` in batches of `batchSize` per transaction,
+    /// going on from this generator's earlier runs for the tenant (the first run configures it,
+    /// defines its seasons and registers players).
     /// - Returns: How many were applied and how many refused.
     @discardableResult
     public mutating func run(tenant: TenantID, commands: Int, batchSize: Int = 1, actors: [String] = ["ana@example.com", "ana+alias@example.com"]) throws -> (applied: Int, refused: Int) {
-        var state = State()
+        var state = try states[tenant] ?? setUp(tenant: tenant, actor: actors[0])
+        defer { states[tenant] = state }
         var applied = 0, refused = 0
-        // Configuration and seasons first, so matches can be recorded.
-        var setup: [(command: any Command, actor: String)] = [
-            (SetConfig(key: .teamAName, value: .text("Team \(tenant.description.prefix(4)) A")), actors[0]),
-            (SetConfig(key: .teamBName, value: .text("Team \(tenant.description.prefix(4)) B")), actors[0]),
-            (SetConfig(key: .heavyWinThreshold, value: .integer(2 + Int(next(4)))), actors[0]),
-        ]
-        for year in 2020...2030 {
-            if let start = LocalDate(year: year, month: 1, day: 1), let end = LocalDate(year: year, month: 12, day: 31) {
-                setup.append((DefineSeason(seasonId: UUID(), name: "Season \(year)", startDate: start, endDate: end), actors[0]))
-            }
-        }
-        for i in 0..<12 { setup.append((RegisterPlayer(playerId: nil, name: "Player \(i)"), actors[0])) }
-        for r in try engine.execute(batch: setup, tenant: tenant) {
-            if case .success(let o) = r, let p = o.ids["playerId"] { state.players.append(p) }
-        }
         var remaining = commands
         while remaining > 0 {
-            let n = min(batchSize, remaining)
+            // Commands are drawn before their batch runs, from what earlier batches created: until
+            // a project exists every draw would create one, so batches are single commands then.
+            let n = min(state.projects.isEmpty ? 1 : batchSize, remaining)
             var batch: [(command: any Command, actor: String)] = []
             for _ in 0..<n { batch.append((randomCommand(&state), actors[Int(next(UInt64(actors.count)))])) }
             for result in try engine.execute(batch: batch, tenant: tenant) {
@@ -72,6 +64,26 @@ public struct RandomHistory {
             clock.advance(by: Double(next(240)))
         }
         return (applied, refused)
+    }
+
+    /// Configures `tenant`, defines seasons 2020 to 2030 and registers twelve players.
+    mutating func setUp(tenant: TenantID, actor: String) throws -> State {
+        var state = State()
+        var setup: [(command: any Command, actor: String)] = [
+            (SetConfig(key: .teamAName, value: .text("Team \(tenant.description.prefix(4)) A")), actor),
+            (SetConfig(key: .teamBName, value: .text("Team \(tenant.description.prefix(4)) B")), actor),
+            (SetConfig(key: .heavyWinThreshold, value: .integer(2 + Int(next(4)))), actor),
+        ]
+        for year in 2020...2030 {
+            if let start = LocalDate(year: year, month: 1, day: 1), let end = LocalDate(year: year, month: 12, day: 31) {
+                setup.append((DefineSeason(seasonId: UUID(), name: "Season \(year)", startDate: start, endDate: end), actor))
+            }
+        }
+        for i in 0..<12 { setup.append((RegisterPlayer(playerId: nil, name: "Player \(i)"), actor)) }
+        for r in try engine.execute(batch: setup, tenant: tenant) {
+            if case .success(let o) = r, let p = o.ids["playerId"] { state.players.append(p) }
+        }
+        return state
     }
 
     mutating func next(_ bound: UInt64) -> UInt64 { bound == 0 ? 0 : rng.next() % bound }
