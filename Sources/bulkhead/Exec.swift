@@ -3,40 +3,10 @@ import BulkheadCore
 import Domain
 import Foundation
 import Projections
+import Workflows
 
-/// The printable result of a command.
-struct OutcomeDocument: Encodable {
-    let command: String
-    let tenant: String
-    let status: String
-    let ids: [String: String]
-    let positions: [UInt64]?
-    let events: [EventLine]
-    let skipped: SkipLine?
-    let apiKey: String?
-
-    struct EventLine: Encodable {
-        let position: UInt64
-        let type: String
-        let stream: String
-    }
-
-    struct SkipLine: Encodable {
-        let reason: String
-        let runId: String
-    }
-
-    init(_ outcome: CommandOutcome) {
-        command = outcome.command
-        tenant = outcome.tenant.description
-        status = outcome.skipped != nil ? "skipped" : (outcome.events.isEmpty ? "nothing to do" : "applied")
-        ids = outcome.ids.mapValues(\.lowercased)
-        positions = outcome.positions.map { [$0.lowerBound, $0.upperBound] }
-        events = outcome.events.map { EventLine(position: $0.position, type: $0.type, stream: $0.stream) }
-        skipped = outcome.skipped.map { SkipLine(reason: $0.reason, runId: $0.runId.lowercased) }
-        apiKey = outcome.secret
-    }
-
+extension CommandResult {
+    /// Prints the result in `format`.
     func print(_ format: OutputFormat) throws {
         var pairs: [(String, String)] = [("command", command), ("status", status)]
         pairs += ids.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
@@ -77,7 +47,7 @@ extension Bulkhead {
             let outcome = try CLIFailure.wrap {
                 try engine(directory).execute(name: command, json: json, tenant: record.id, actor: actor)
             }
-            try OutcomeDocument(outcome).print(output.format)
+            try CommandResult(outcome).print(output.format)
         }
     }
 }

@@ -3,6 +3,7 @@ import BulkheadCore
 import Domain
 import Foundation
 import Projections
+import Workflows
 
 extension Bulkhead {
     /// `bulkhead import --tenant T --actor USER FILE.jsonl`.
@@ -54,7 +55,7 @@ extension Bulkhead {
                     let (name, input) = try parse(text, line: number)
                     let outcome = try CLIFailure.wrap { try engine.execute(name: name, json: input, tenant: record.id, actor: actor) }
                     applied += 1
-                    report(number, OutcomeDocument(outcome), nil)
+                    report(number, CommandResult(outcome), nil)
                 } catch {
                     let failure = CLIFailure.from(error)
                     refused += 1
@@ -85,7 +86,7 @@ extension Bulkhead {
             return (name, try JSONSerialization.data(withJSONObject: input))
         }
 
-        func report(_ line: Int, _ outcome: OutcomeDocument?, _ failure: CLIFailure?) {
+        func report(_ line: Int, _ outcome: CommandResult?, _ failure: CLIFailure?) {
             switch output.format {
             case .json, .jsonl, .csv:
                 if let outcome, let json = try? EventCatalog.jsonEncoder.encode(outcome) {

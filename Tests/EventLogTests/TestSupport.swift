@@ -127,15 +127,5 @@ final class Locked<Value>: @unchecked Sendable {
     func update<R>(_ body: (inout Value) throws -> R) rethrows -> R { try lock.withLock { try body(&stored) } }
 }
 
-/// A small seeded generator (SplitMix64), so that "random" interleavings repeat run after run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Seeded, so that "random" interleavings repeat run after run.
+typealias SeededGenerator = SplitMix64

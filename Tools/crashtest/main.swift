@@ -43,19 +43,8 @@ func fail(_ message: String, code: Int32) -> Never {
     exit(code)
 }
 
-/// A seeded generator (SplitMix64): the same seed gives the same commands and kill delays.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { bound <= 0 ? 0 : Int(next() % UInt64(bound)) }
-}
+/// Seeded: the same seed gives the same commands and kill delays.
+typealias SeededRandom = SplitMix64
 
 struct Options {
     var mode = "drive"

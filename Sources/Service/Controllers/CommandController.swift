@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Projections
+import Workflows
 
 /// `POST /v1/commands/{name}`: runs a domain command for the key's tenant.
 ///
@@ -33,44 +34,6 @@ struct CommandController {
         let outcome = try await service.committer.submit(command, tenant: context.tenant, actor: actor)
         context.logger.debug("command applied", metadata: ["command": .string(name), "events": .stringConvertible(outcome.events.count)])
         return try JSONResponse.encode(CommandResult(outcome))
-    }
-}
-
-/// What `POST /v1/commands/{name}` answers (`Schemas/openapi.yaml`, `CommandResult`); the same
-/// fields as `bulkhead exec --format json`.
-struct CommandResult: Encodable {
-    let command: String
-    let tenant: String
-    /// `applied`, `skipped` (an analysis request while a run is active or recent) or
-    /// `nothing to do` (nothing needed changing, such as an expiry with no stale run).
-    let status: String
-    let ids: [String: String]
-    let positions: [UInt64]?
-    let events: [EventLine]
-    let skipped: SkipLine?
-    /// A new API key, shown once (only its hash is stored).
-    let apiKey: String?
-
-    struct EventLine: Encodable {
-        let position: UInt64
-        let type: String
-        let stream: String
-    }
-
-    struct SkipLine: Encodable {
-        let reason: String
-        let runId: String
-    }
-
-    init(_ outcome: CommandOutcome) {
-        command = outcome.command
-        tenant = outcome.tenant.description
-        status = outcome.skipped != nil ? "skipped" : (outcome.events.isEmpty ? "nothing to do" : "applied")
-        ids = outcome.ids.mapValues { $0.uuidString.lowercased() }
-        positions = outcome.positions.map { [$0.lowerBound, $0.upperBound] }
-        events = outcome.events.map { EventLine(position: $0.position, type: $0.type, stream: $0.stream) }
-        skipped = outcome.skipped.map { SkipLine(reason: $0.reason, runId: $0.runId.uuidString.lowercased()) }
-        apiKey = outcome.secret
     }
 }
 
