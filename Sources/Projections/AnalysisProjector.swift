@@ -59,7 +59,7 @@ public struct AnalysisProjector: Projector {
     }
 
     public func describe(key: Key, value: [UInt8]) -> String {
-        switch key.bytes.first {
+        switch key.kind {
         case UInt8(ascii: "r"): return describeRecord(RunRecord.self, value)
         case UInt8(ascii: "a"), UInt8(ascii: "c"): return describeRecord(UUID.self, value)
         default: return value.isEmpty ? "(marker)" : value.hexString

@@ -115,7 +115,7 @@ public struct MatchProjector: Projector {
     static func pendingExtension(_ bytes: [UInt8]?) -> (count: UInt32, first: Key)? {
         guard let bytes, bytes.count > 4 else { return nil }
         let count = bytes.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        return (count, Key(raw: Array(bytes.dropFirst(4))))
+        return (count, Key(raw: bytes.dropFirst(4)))
     }
 
     public func finish(_ store: ProjectionStore) throws {
@@ -161,7 +161,7 @@ public struct MatchProjector: Projector {
         guard count > 0, order.count >= count, order[order.count - count] == first else { return false }
         var matches: [MatchFacts] = []
         for key in order.suffix(count) {
-            guard let matchId = key.uuid(at: key.bytes.count - 16),
+            guard let matchId = key.trailingUUID,
                   let facts = try store.record(Self.match(matchId), as: MatchFacts.self) else { return false }
             for player in facts.teamA.players + facts.teamB.players where names[player] == nil {
                 guard let name = try store.record(Self.player(player), as: PlayerRecord.self)?.name else { return false }
@@ -203,7 +203,7 @@ public struct MatchProjector: Projector {
         for key in try store.keys(prefix: Self.tableRows(seasonId)) { try store.setBytes(key, nil) }
         var state = SeasonState(season: season, threshold: try heavyWinThreshold(store))
         for key in try store.keys(prefix: Self.seasonMatches(seasonId)) {
-            guard let matchId = key.uuid(at: key.bytes.count - 16),
+            guard let matchId = key.trailingUUID,
                   let facts = try store.record(Self.match(matchId), as: MatchFacts.self) else { continue }
             for player in facts.teamA.players + facts.teamB.players where names[player] == nil {
                 if let name = try store.record(Self.player(player), as: PlayerRecord.self)?.name {
@@ -227,7 +227,7 @@ public struct MatchProjector: Projector {
     }
 
     public func describe(key: Key, value: [UInt8]) -> String {
-        switch key.bytes.first {
+        switch key.kind {
         case UInt8(ascii: "c"): return describeRecord(ConfigValue.self, value)
         case UInt8(ascii: "s"): return describeRecord(SeasonRecord.self, value)
         case UInt8(ascii: "p"): return describeRecord(PlayerRecord.self, value)

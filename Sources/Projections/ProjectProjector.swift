@@ -100,7 +100,7 @@ public struct ProjectProjector: Projector {
     }
 
     public func describe(key: Key, value: [UInt8]) -> String {
-        switch key.bytes.first {
+        switch key.kind {
         case UInt8(ascii: "p"): return describeRecord(ProjectRecord.self, value)
         case UInt8(ascii: "s"): return describeRecord(UUID.self, value)
         case UInt8(ascii: "n"): return describeRecord(NoteRecord.self, value)

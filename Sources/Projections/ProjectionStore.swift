@@ -4,29 +4,55 @@ import Storage
 
 /// A key of a projection's table: a one-byte kind followed by fixed-width parts, so byte order is
 /// logical order (UUIDs as 16 bytes, numbers big-endian).
-public struct Key: Hashable, Comparable, Sendable {
-    /// The key's bytes.
-    public var bytes: [UInt8]
+///
+/// Projectors build several keys per event and the store hashes them in its cache, so keys of up
+/// to 48 bytes (all but text keys such as e-mail addresses) are held inline, without an
+/// allocation, and hashed and compared a word at a time.
+public struct Key: Hashable, Comparable, Sendable, ContiguousBytesView {
+    /// The longest key held inline.
+    static let inlineCapacity = 48
+    private typealias Words = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+    /// The bytes of an inline key, in order, zero after `count`.
+    private var words: Words = (0, 0, 0, 0, 0, 0)
+    /// The number of bytes.
+    public private(set) var count: Int
+    /// The bytes of a longer key.
+    private var overflow: [UInt8]?
 
-    // One initialiser per number of parts rather than a variadic one: projectors build several
-    // keys per event, and a variadic call allocates an array of parts for each. The bytes are
-    // built in one allocation of the exact size.
+    /// The key's bytes, as an array (made on each call: hot paths use ``withBytes(_:)``).
+    public var bytes: [UInt8] { withBytes { Array($0) } }
+
+    /// The first byte: the key's kind.
+    public var kind: UInt8? { count == 0 ? nil : withBytes { $0[0] } }
+
+    /// Calls `body` with the key's bytes.
+    @inline(__always)
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if let overflow { return try overflow.withUnsafeBytes(body) }
+        return try withUnsafeBytes(of: words) { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    }
+
+    // One initialiser per number of parts rather than a variadic one: a variadic call allocates
+    // an array of parts for each key.
 
     /// A key of kind `kind` (an ASCII letter) alone: a prefix.
     public init(_ kind: Character) {
-        bytes = Key.build(kind, size: 1) { _, _ in }
+        count = 0
+        build(kind, size: 1) { _, _ in }
     }
 
     /// A key of kind `kind` (an ASCII letter) followed by `a`.
     public init(_ kind: Character, _ a: KeyPart) {
-        bytes = Key.build(kind, size: 1 + a.size) { raw, offset in
+        count = 0
+        build(kind, size: 1 + a.size) { raw, offset in
             a.store(into: raw, at: &offset)
         }
     }
 
     /// A key of kind `kind` (an ASCII letter) followed by `a` and `b`.
     public init(_ kind: Character, _ a: KeyPart, _ b: KeyPart) {
-        bytes = Key.build(kind, size: 1 + a.size + b.size) { raw, offset in
+        count = 0
+        build(kind, size: 1 + a.size + b.size) { raw, offset in
             a.store(into: raw, at: &offset)
             b.store(into: raw, at: &offset)
         }
@@ -34,7 +60,8 @@ public struct Key: Hashable, Comparable, Sendable {
 
     /// A key of kind `kind` (an ASCII letter) followed by `a`, `b` and `c`.
     public init(_ kind: Character, _ a: KeyPart, _ b: KeyPart, _ c: KeyPart) {
-        bytes = Key.build(kind, size: 1 + a.size + b.size + c.size) { raw, offset in
+        count = 0
+        build(kind, size: 1 + a.size + b.size + c.size) { raw, offset in
             a.store(into: raw, at: &offset)
             b.store(into: raw, at: &offset)
             c.store(into: raw, at: &offset)
@@ -43,7 +70,8 @@ public struct Key: Hashable, Comparable, Sendable {
 
     /// A key of kind `kind` (an ASCII letter) followed by `a`, `b`, `c` and `d`.
     public init(_ kind: Character, _ a: KeyPart, _ b: KeyPart, _ c: KeyPart, _ d: KeyPart) {
-        bytes = Key.build(kind, size: 1 + a.size + b.size + c.size + d.size) { raw, offset in
+        count = 0
+        build(kind, size: 1 + a.size + b.size + c.size + d.size) { raw, offset in
             a.store(into: raw, at: &offset)
             b.store(into: raw, at: &offset)
             c.store(into: raw, at: &offset)
@@ -52,26 +80,59 @@ public struct Key: Hashable, Comparable, Sendable {
     }
 
     @inline(__always)
-    private static func build(_ kind: Character, size: Int, _ fill: (UnsafeMutableRawBufferPointer, inout Int) -> Void) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
-            raw[0] = kind.asciiValue ?? 0
-            var offset = 1
-            fill(raw, &offset)
-            initialized = offset
+    private mutating func build(_ kind: Character, size: Int, _ fill: (UnsafeMutableRawBufferPointer, inout Int) -> Void) {
+        count = size
+        let byte = kind.asciiValue ?? 0
+        var offset = 1
+        if size <= Self.inlineCapacity {
+            withUnsafeMutableBytes(of: &words) { raw in
+                raw[0] = byte
+                fill(raw, &offset)
+            }
+        } else {
+            overflow = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                let raw = UnsafeMutableRawBufferPointer(buffer)
+                raw[0] = byte
+                fill(raw, &offset)
+                initialized = size
+            }
         }
     }
 
-    /// Wraps raw bytes.
-    public init(raw: [UInt8]) { bytes = raw }
+    /// A key of these bytes.
+    public init(raw: some Collection<UInt8>) {
+        count = raw.count
+        if count <= Self.inlineCapacity {
+            withUnsafeMutableBytes(of: &words) { out in
+                for (i, byte) in raw.enumerated() { out[i] = byte }
+            }
+        } else {
+            overflow = Array(raw)
+        }
+    }
+
+    /// A key of a copy of these bytes (a cursor's key, say).
+    public init(copying raw: UnsafeRawBufferPointer) {
+        count = raw.count
+        if count <= Self.inlineCapacity {
+            withUnsafeMutableBytes(of: &words) { out in
+                if let base = raw.baseAddress, count > 0 { out.baseAddress?.copyMemory(from: base, byteCount: count) }
+            }
+        } else {
+            overflow = Array(raw)
+        }
+    }
 
     /// Whether the key starts with `prefix`.
-    public func hasPrefix(_ prefix: Key) -> Bool { bytes.starts(with: prefix.bytes) }
+    public func hasPrefix(_ prefix: Key) -> Bool {
+        guard prefix.count <= count else { return false }
+        return withBytes { key in prefix.withBytes { p in p.count == 0 || memcmp(key.baseAddress!, p.baseAddress!, p.count) == 0 } }
+    }
 
     /// Orders by bytes, as LMDB does.
     public static func < (a: Key, b: Key) -> Bool {
-        a.bytes.withUnsafeBytes { x in
-            b.bytes.withUnsafeBytes { y in
+        a.withBytes { x in
+            b.withBytes { y in
                 let common = min(x.count, y.count)
                 if common > 0, let xs = x.baseAddress, let ys = y.baseAddress {
                     let order = memcmp(xs, ys, common)
@@ -84,29 +145,52 @@ public struct Key: Hashable, Comparable, Sendable {
 
     /// Equal bytes.
     public static func == (a: Key, b: Key) -> Bool {
-        a.bytes.withUnsafeBytes { x in
-            b.bytes.withUnsafeBytes { y in
-                guard x.count == y.count else { return false }
-                guard x.count > 0, let xs = x.baseAddress, let ys = y.baseAddress else { return true }
-                return memcmp(xs, ys, x.count) == 0
-            }
+        guard a.count == b.count else { return false }
+        if a.overflow == nil, b.overflow == nil {
+            // Inline keys are zero after their count: equal words, equal keys.
+            return a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2
+                && a.words.3 == b.words.3 && a.words.4 == b.words.4 && a.words.5 == b.words.5
         }
+        return a.withBytes { x in b.withBytes { y in x.elementsEqual(y) } }
     }
 
-    /// Hashes the bytes in one call rather than one per byte: keys are hashed several times per
-    /// event in the store's caches.
+    /// Hashes the words that hold the bytes (or the bytes of a long key).
     public func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(count)
+        if let overflow {
+            overflow.withUnsafeBytes { hasher.combine(bytes: $0) }
+            return
+        }
+        hasher.combine(words.0)
+        if count > 8 { hasher.combine(words.1) }
+        if count > 16 { hasher.combine(words.2) }
+        if count > 24 { hasher.combine(words.3) }
+        if count > 32 { hasher.combine(words.4) }
+        if count > 40 { hasher.combine(words.5) }
+    }
+
+    /// The first 16 bytes as two big-endian integers (missing bytes as zeros): most comparisons
+    /// of sorted keys are settled by them.
+    var leadingWords: (UInt64, UInt64) {
+        if overflow == nil { return (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1)) }
+        return withBytes { raw in
+            var padded: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &padded) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(16))) }
+            return (UInt64(bigEndian: padded.0), UInt64(bigEndian: padded.1))
+        }
     }
 
     /// The UUID stored at byte `offset`, or `nil`.
     public func uuid(at offset: Int) -> UUID? {
-        guard bytes.count >= offset + 16 else { return nil }
-        return bytes.withUnsafeBytes { raw in
+        guard offset >= 0, count >= offset + 16 else { return nil }
+        return withBytes { raw in
             var r = ByteReader(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 16)]))
             return try? r.readUUID()
         }
     }
+
+    /// The UUID in the key's last 16 bytes, or `nil`.
+    public var trailingUUID: UUID? { uuid(at: count - 16) }
 }
 
 /// A part of a ``Key``.
@@ -203,8 +287,8 @@ public final class ProjectionStore {
             return write
         case nil:
             switch backend {
-            case .table(let tx, let table): return try tx.get(table, key: key.bytes)
-            case .readOnly(let tx, let table): return try tx.get(table, key: key.bytes)
+            case .table(let tx, let table): return try tx.get(table, key: key)
+            case .readOnly(let tx, let table): return try tx.get(table, key: key)
             case .memory(let memory): return memory.entries[key]
             }
         }
@@ -255,10 +339,10 @@ public final class ProjectionStore {
         let value: T?
         switch backend {
         case .table(let tx, let table):
-            value = try tx.withValue(table, key: key.bytes) { raw in try raw.map { try Self.decode(T.self, from: $0, key: key) } }
+            value = try tx.withValue(table, key: key) { raw in try raw.map { try Self.decode(T.self, from: $0, key: key) } }
         case .readOnly(let tx, let table):
             // Read-only stores serve one query: nothing to cache for.
-            return try tx.withValue(table, key: key.bytes) { raw in try raw.map { try Self.decode(T.self, from: $0, key: key) } }
+            return try tx.withValue(table, key: key) { raw in try raw.map { try Self.decode(T.self, from: $0, key: key) } }
         case .memory(let memory):
             value = try memory.entries[key].map { bytes in try bytes.withUnsafeBytes { try Self.decode(T.self, from: $0, key: key) } }
         }
@@ -365,9 +449,10 @@ public final class ProjectionStore {
     private static func scan(_ tx: some ReadableTransaction, _ table: Table, _ prefix: Key, _ body: (Key, UnsafeRawBufferPointer) throws -> Bool) throws {
         try tx.withCursor(table) { cursor in
             // LMDB refuses an empty key, and an empty prefix means every key.
-            var found = prefix.bytes.isEmpty ? try cursor.first() : try cursor.seek(atOrAfter: prefix.bytes)
-            while found, cursor.key.starts(with: prefix.bytes) {
-                guard try body(Key(raw: Array(cursor.key)), cursor.value) else { return }
+            let start = prefix.bytes
+            var found = start.isEmpty ? try cursor.first() : try cursor.seek(atOrAfter: start)
+            while found, cursor.key.starts(with: start) {
+                guard try body(Key(copying: cursor.key), cursor.value) else { return }
                 found = try cursor.next()
             }
         }
@@ -407,16 +492,16 @@ public final class ProjectionStore {
                 let key = write.key
                 switch write.entry {
                 case .bytes(let value?):
-                    try tx.put(table, key: key.bytes, value: value)
+                    try tx.put(table, key: key, value: value)
                 case .record(let cached):
                     scratch.reset()
                     if cached.write(into: &scratch) {
-                        try tx.put(table, key: key.bytes, value: scratch.bytes)
+                        try tx.put(table, key: key, value: scratch.bytes)
                     } else {
-                        try tx.delete(table, key: key.bytes)
+                        try tx.delete(table, key: key)
                     }
                 case .bytes(nil):
-                    try tx.delete(table, key: key.bytes)
+                    try tx.delete(table, key: key)
                 }
             }
         case .memory(let memory):
@@ -449,12 +534,7 @@ public final class ProjectionStore {
         init(key: Key, entry: Entry) {
             self.key = key
             self.entry = entry
-            (head, next) = key.bytes.withUnsafeBytes { raw in
-                // Missing bytes count as zeros; keys equal so far are then compared in full.
-                var padded: (UInt64, UInt64) = (0, 0)
-                withUnsafeMutableBytes(of: &padded) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(16))) }
-                return (UInt64(bigEndian: padded.0), UInt64(bigEndian: padded.1))
-            }
+            (head, next) = key.leadingWords
         }
     }
 }

@@ -69,7 +69,7 @@ public struct SyncProjector: Projector {
     }
 
     public func describe(key: Key, value: [UInt8]) -> String {
-        switch key.bytes.first {
+        switch key.kind {
         case UInt8(ascii: "s"): return describeRecord(SyncRecord.self, value)
         case UInt8(ascii: "r"), UInt8(ascii: "c"), UInt8(ascii: "t"): return describeRecord(UUID.self, value)
         default: return value.isEmpty ? "(marker)" : value.hexString

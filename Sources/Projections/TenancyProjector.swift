@@ -40,7 +40,7 @@ public struct TenancyProjector: Projector {
     }
 
     public func describe(key: Key, value: [UInt8]) -> String {
-        switch key.bytes.first {
+        switch key.kind {
         case UInt8(ascii: "u"): return describeRecord(UserRecord.self, value)
         case UInt8(ascii: "e"): return describeRecord(UUID.self, value)
         case UInt8(ascii: "c"): return describeRecord(ConfigValue.self, value)

@@ -146,7 +146,7 @@ struct DifferenceCollector {
             var hasNew = try newCursor.first()
             guard let old else {
                 while hasNew {
-                    add(projector, Key(raw: Array(newCursor.key)), "added", nil, Array(newCursor.value))
+                    add(projector, Key(copying: newCursor.key), "added", nil, Array(newCursor.value))
                     hasNew = try newCursor.next()
                 }
                 return
@@ -159,14 +159,14 @@ struct DifferenceCollector {
                         order = oldCursor.key.lexicographicallyPrecedes(newCursor.key) ? -1 : (newCursor.key.lexicographicallyPrecedes(oldCursor.key) ? 1 : 0)
                     }
                     if order < 0 {
-                        add(projector, Key(raw: Array(oldCursor.key)), "removed", Array(oldCursor.value), nil)
+                        add(projector, Key(copying: oldCursor.key), "removed", Array(oldCursor.value), nil)
                         hasOld = try oldCursor.next()
                     } else if order > 0 {
-                        add(projector, Key(raw: Array(newCursor.key)), "added", nil, Array(newCursor.value))
+                        add(projector, Key(copying: newCursor.key), "added", nil, Array(newCursor.value))
                         hasNew = try newCursor.next()
                     } else {
                         if !oldCursor.value.elementsEqual(newCursor.value) {
-                            add(projector, Key(raw: Array(oldCursor.key)), "changed", Array(oldCursor.value), Array(newCursor.value))
+                            add(projector, Key(copying: oldCursor.key), "changed", Array(oldCursor.value), Array(newCursor.value))
                         }
                         hasOld = try oldCursor.next()
                         hasNew = try newCursor.next()
@@ -358,7 +358,7 @@ struct Rebuilder {
             var result: [(Key, [UInt8])] = []
             var found = try cursor.first()
             while found {
-                result.append((Key(raw: Array(cursor.key)), Array(cursor.value)))
+                result.append((Key(copying: cursor.key), Array(cursor.value)))
                 found = try cursor.next()
             }
             return result

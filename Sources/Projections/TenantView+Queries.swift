@@ -128,7 +128,7 @@ extension TenantView {
         _ = try requireProject(id)
         let store = try store("syncs")
         let all = try store.keys(prefix: SyncProjector.projectSyncs(id)).compactMap { key in
-            try key.uuid(at: key.bytes.count - 16).flatMap { try sync($0) }
+            try key.trailingUUID.flatMap { try sync($0) }
         }
         let detached = all.filter { $0.status == .failed || $0.status == .orphaned }
         var linked = all.filter { $0.status == .completed || $0.status == .running }
@@ -150,7 +150,7 @@ extension TenantView {
         _ = try requireProject(id)
         let store = try store("analysis")
         let runs = try store.keys(prefix: AnalysisProjector.projectRuns(id)).compactMap { key in
-            try key.uuid(at: key.bytes.count - 16).flatMap { try run($0) }
+            try key.trailingUUID.flatMap { try run($0) }
         }
         return RunHistory(projectId: id, runs: runs, active: try activeRun(project: id))
     }
@@ -171,7 +171,7 @@ extension TenantView {
         var reports: [MatchReport] = []
         for season in seasons {
             for key in try store.keys(prefix: MatchProjector.seasonMatches(season.seasonId)) {
-                guard let id = key.uuid(at: key.bytes.count - 16),
+                guard let id = key.trailingUUID,
                       let report = try store.record(MatchProjector.report(id), as: MatchReport.self) else { continue }
                 reports.append(report)
             }
