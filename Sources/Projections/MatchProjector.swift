@@ -6,23 +6,29 @@ import Foundation
 /// heavy win by the tenant's threshold, season, and each player's running season totals and
 /// streaks; season tables; per-season bests that make the Hall of Fame.
 ///
-/// Reports are completed at the end of each transaction (``finish(_:)``). A match recorded after
-/// every other match of its season (the usual case: matches are recorded once played) extends the
-/// season from its stored table rows and bests, at the cost of the one match. Anything else — a
-/// match recorded out of order, a correction, a deletion, a threshold change — recomputes the
-/// season from its matches in order. Both give the same bytes (tested).
+/// Reports are completed at the end of each transaction (``finish(_:budget:)``). Each season keeps
+/// a cursor: how many of its matches, in season order, its reports, table rows and bests count,
+/// and the last of them. Matches recorded after the cursor (the usual case: matches are recorded
+/// once played) are counted on from the stored table rows and bests, at the cost of those matches
+/// alone. Anything else — a match recorded before the cursor, a correction, a deletion, a
+/// threshold change — resets the season and counts its matches again from the first. Either way
+/// the work goes in steps of a bounded number of matches, so a rebuild finishes a season of any
+/// size in transactions of bounded size. Both give the same bytes as counting every match afresh
+/// (tested).
 ///
 /// Keys: `c`+config key → ``ConfigValue``; `s`+season → ``SeasonRecord``; `p`+player →
 /// ``PlayerRecord``; `m`+match → ``MatchFacts``; `x`+match → marker (id used);
 /// `M`+season+date+position+match → marker (season order); `r`+match → ``MatchReport``;
-/// `t`+season+player → ``SeasonTableRow``; `b`+season → ``SeasonBests``; `u`+player → marker (a
-/// report names the player by id: no name was registered yet). Until the transaction's end:
-/// `a`+season → how many matches were recorded in the season and the first of them in season
-/// order (4 bytes big-endian + its `M` key); `d`+season → the season must be recomputed; `D` →
-/// every season must be.
+/// `t`+season+player → ``SeasonTableRow``; `b`+season → ``SeasonBests``; `n`+season → the cursor
+/// (4 bytes big-endian: matches counted, then the last one's `M` key); `u`+player → marker (a
+/// report names the player by id: no name was registered yet). Until the work is done:
+/// `a`+season → the first match recorded since, in season order (its `M` key); `d`+season →
+/// empty: reset the season, then count on; `01`: count on from the cursor; `D` → reset every
+/// season.
 public struct MatchProjector: Projector {
     public let name = "matches"
-    public let version = 1
+    /// 2: seasons keep a cursor (`n` keys) and are completed in bounded steps.
+    public let version = 2
 
     /// Creates the projector.
     public init() {}
@@ -52,6 +58,11 @@ public struct MatchProjector: Projector {
     static let appendedAll = Key("a")
     static func appended(_ season: UUID) -> Key { Key("a", .uuid(season)) }
     static func unnamed(_ player: UUID) -> Key { Key("u", .uuid(player)) }
+    static func cursor(_ season: UUID) -> Key { Key("n", .uuid(season)) }
+    /// A `d` marker's value: reset the season, then count its matches from the first.
+    static let reset: [UInt8] = []
+    /// A `d` marker's value: count the season's matches on from its cursor.
+    static let countOn: [UInt8] = [1]
 
     public func apply(_ event: Event, _ meta: EventMeta, _ store: ProjectionStore) throws {
         switch event {
@@ -101,117 +112,118 @@ public struct MatchProjector: Projector {
         }
     }
 
-    /// Counts a recorded match in its season's pending extension, keeping the first in order.
+    /// Notes a recorded match in its season's `a` marker, which keeps the first in season order.
     static func noteAppended(_ order: Key, season: UUID, _ store: ProjectionStore) throws {
-        var (count, first) = try pendingExtension(store.bytes(appended(season))) ?? (0, order)
-        count += 1
-        if order < first { first = order }
-        var value = withUnsafeBytes(of: count.bigEndian) { Array($0) }
-        value += first.bytes
-        try store.setBytes(appended(season), value)
+        if let first = try store.bytes(appended(season)).map({ Key(raw: $0) }), first < order { return }
+        try store.setBytes(appended(season), order.bytes)
     }
 
-    /// The count and first key of a pending extension's bytes.
-    static func pendingExtension(_ bytes: [UInt8]?) -> (count: UInt32, first: Key)? {
+    /// A season's cursor: matches counted and the last of them, from a `n` key's bytes.
+    static func decodeCursor(_ bytes: [UInt8]?) -> (count: Int, last: Key)? {
         guard let bytes, bytes.count > 4 else { return nil }
         let count = bytes.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        return (count, Key(raw: bytes.dropFirst(4)))
+        return (Int(count), Key(raw: bytes.dropFirst(4)))
     }
 
-    public func finish(_ store: ProjectionStore) throws {
-        // Player names, read once for every season completed.
-        var names: [UUID: String] = [:]
-        // Seasons with recorded matches: how many, and the first in season order.
-        var appended: [UUID: (count: UInt32, first: Key)] = [:]
-        try store.scan(prefix: Self.appendedAll) { key, value in
-            if let seasonId = key.uuid(at: 1), let pending = Self.pendingExtension(value) { appended[seasonId] = pending }
+    static func encodeCursor(count: Int, last: Key) -> [UInt8] {
+        withUnsafeBytes(of: UInt32(count).bigEndian) { Array($0) } + last.bytes
+    }
+
+    public func finish(_ store: ProjectionStore, budget: Int) throws -> Bool {
+        try plan(store)
+        var work: [(Key, [UInt8])] = []
+        try store.scan(prefix: Self.dirtyAll) { key, value in
+            work.append((key, value))
             return true
         }
-        for seasonId in appended.keys { try store.setBytes(Self.appended(seasonId), nil) }
-        let everySeason = try store.bytes(Self.everySeasonDirty) != nil
-        if everySeason {
+        // Player names, read once for every season counted.
+        var names: [UUID: String] = [:]
+        var left = budget
+        var complete = true
+        for (key, value) in work {
+            guard left > 0 else { return false }
+            guard let seasonId = key.uuid(at: 1),
+                  let season = try store.record(Self.season(seasonId), as: SeasonRecord.self) else {
+                // No season (only an imported log can record a match in an undefined season):
+                // nothing to count until it is defined, which marks it again.
+                try store.setBytes(key, nil)
+                continue
+            }
+            if value == Self.reset {
+                try reset(season: seasonId, store)
+                try store.setBytes(key, Self.countOn)
+            }
+            let (done, counted) = try countOn(season: season, store, names: &names, budget: left)
+            left -= counted
+            if done { try store.setBytes(key, nil) } else { complete = false }
+        }
+        return complete
+    }
+
+    /// Turns the transaction's notes (`D`, `a`) into `d` markers: a season whose new matches all
+    /// come after its cursor counts on; any other is reset.
+    func plan(_ store: ProjectionStore) throws {
+        if try store.bytes(Self.everySeasonDirty) != nil {
             for season in try store.records(prefix: Self.seasons, as: SeasonRecord.self) {
-                try recompute(season: season, store, names: &names)
+                try store.setBytes(Self.dirty(season.seasonId), Self.reset)
             }
             try store.setBytes(Self.everySeasonDirty, nil)
-            appended = [:]
         }
-        for key in try store.keys(prefix: Self.dirtyAll) {
-            guard let seasonId = key.uuid(at: 1) else { continue }
-            if !everySeason, let season = try store.record(Self.season(seasonId), as: SeasonRecord.self) {
-                try recompute(season: season, store, names: &names)
-            }
-            appended[seasonId] = nil
-            try store.setBytes(key, nil)
+        var appended: [(UUID, Key)] = []
+        try store.scan(prefix: Self.appendedAll) { key, value in
+            if let seasonId = key.uuid(at: 1) { appended.append((seasonId, Key(raw: value))) }
+            return true
         }
-        for (seasonId, pending) in appended {
-            guard let season = try store.record(Self.season(seasonId), as: SeasonRecord.self) else { continue }
-            if try !extend(season: season, count: Int(pending.count), first: pending.first, store, names: &names) {
-                try recompute(season: season, store, names: &names)
+        for (seasonId, first) in appended {
+            try store.setBytes(Self.appended(seasonId), nil)
+            // A reset counts every match anyway.
+            if try store.bytes(Self.dirty(seasonId)) == Self.reset { continue }
+            let countsOn: Bool
+            if let cursor = Self.decodeCursor(try store.bytes(Self.cursor(seasonId))) {
+                countsOn = cursor.last < first
+            } else {
+                // Nothing counted yet, unless a projection built before cursors has bests.
+                countsOn = try store.bytes(Self.bests(seasonId)) == nil
             }
+            try store.setBytes(Self.dirty(seasonId), countsOn ? Self.countOn : Self.reset)
         }
     }
 
-    /// Extends a season with its `count` recorded matches, from its stored table rows and bests,
-    /// when they are the last `count` of the season's order (the first of them is `first`) and
-    /// every player has a name. Returns false, having changed nothing, otherwise: the season is
-    /// then recomputed instead.
-    func extend(season: SeasonRecord, count: Int, first: Key, _ store: ProjectionStore, names: inout [UUID: String]) throws -> Bool {
-        let order = try store.keys(prefix: Self.seasonMatches(season.seasonId))
-        guard count > 0, order.count >= count, order[order.count - count] == first else { return false }
-        var matches: [MatchFacts] = []
-        for key in order.suffix(count) {
-            guard let matchId = key.trailingUUID,
-                  let facts = try store.record(Self.match(matchId), as: MatchFacts.self) else { return false }
-            for player in facts.teamA.players + facts.teamB.players where names[player] == nil {
-                guard let name = try store.record(Self.player(player), as: PlayerRecord.self)?.name else { return false }
-                names[player] = name
-            }
-            matches.append(facts)
-        }
-        var state = SeasonState(season: season, threshold: try heavyWinThreshold(store))
-        state.bests = try store.record(Self.bests(season.seasonId), as: SeasonBests.self) ?? SeasonBests()
-        state.number = order.count - count
-        for facts in matches {
-            for player in facts.teamA.players + facts.teamB.players where state.totals[player] == nil {
-                state.totals[player] = try store.record(Self.tableRow(season.seasonId, player), as: SeasonTableRow.self)?.totals ?? PlayerTotals()
-            }
-            try store.setRecord(Self.report(facts.matchId), state.add(facts, names: names))
-        }
-        for (player, totals) in state.totals {
-            let name = names[player] ?? player.lowercased
-            if totals.longestWinStreak > 0 {
-                // The player's streak can only have grown: its old entry gives way to the new one.
-                state.bests.longestWinStreaks.removeAll { $0.playerId == player }
-                state.bests.offer(WinStreak(playerId: player, name: name, seasonName: season.name, length: totals.longestWinStreak))
-            }
-            try store.setRecord(Self.tableRow(season.seasonId, player), SeasonTableRow(playerId: player, name: name, totals: totals))
-        }
-        try store.setRecord(Self.bests(season.seasonId), state.bests)
-        return true
-    }
-
-    private func heavyWinThreshold(_ store: ProjectionStore) throws -> Int? {
-        if case .integer(let t)? = try store.record(Self.config(.heavyWinThreshold), as: ConfigValue.self) { return t }
-        return nil
-    }
-
-    /// Recomputes every report, table row and best of a season from its matches, in order.
-    /// `names` caches player names across the seasons of one ``finish(_:)``.
-    func recompute(season: SeasonRecord, _ store: ProjectionStore, names: inout [UUID: String]) throws {
-        let seasonId = season.seasonId
+    /// Forgets what a season counted: its table rows, bests and cursor (its reports are
+    /// rewritten as its matches are counted again).
+    func reset(season seasonId: UUID, _ store: ProjectionStore) throws {
         for key in try store.keys(prefix: Self.tableRows(seasonId)) { try store.setBytes(key, nil) }
+        try store.setRecord(Self.bests(seasonId), SeasonBests?.none)
+        try store.setBytes(Self.cursor(seasonId), nil)
+    }
+
+    /// Counts at most `budget` of a season's matches after its cursor, on from its table rows and
+    /// bests, and moves the cursor. Returns whether the season is complete and how many matches
+    /// were counted.
+    func countOn(season: SeasonRecord, _ store: ProjectionStore, names: inout [UUID: String], budget: Int) throws -> (done: Bool, counted: Int) {
+        let seasonId = season.seasonId
+        let cursor = Self.decodeCursor(try store.bytes(Self.cursor(seasonId)))
+        let keys = try store.keys(prefix: Self.seasonMatches(seasonId), after: cursor?.last, limit: budget == .max ? .max : budget + 1)
+        let batch = keys.prefix(budget)
+        guard !batch.isEmpty else { return (true, 0) }
         var state = SeasonState(season: season, threshold: try heavyWinThreshold(store))
-        for key in try store.keys(prefix: Self.seasonMatches(seasonId)) {
+        state.number = cursor?.count ?? 0
+        if cursor != nil { state.bests = try store.record(Self.bests(seasonId), as: SeasonBests.self) ?? SeasonBests() }
+        for key in batch {
             guard let matchId = key.trailingUUID,
                   let facts = try store.record(Self.match(matchId), as: MatchFacts.self) else { continue }
-            for player in facts.teamA.players + facts.teamB.players where names[player] == nil {
-                if let name = try store.record(Self.player(player), as: PlayerRecord.self)?.name {
-                    names[player] = name
-                } else {
-                    // Named by id until a registration names the player (see `playerRegistered`).
-                    names[player] = player.lowercased
-                    try store.setBytes(Self.unnamed(player), [])
+            for player in facts.teamA.players + facts.teamB.players {
+                if names[player] == nil {
+                    if let name = try store.record(Self.player(player), as: PlayerRecord.self)?.name {
+                        names[player] = name
+                    } else {
+                        // Named by id until a registration names the player (see `playerRegistered`).
+                        names[player] = player.lowercased
+                        try store.setBytes(Self.unnamed(player), [])
+                    }
+                }
+                if state.totals[player] == nil {
+                    state.totals[player] = try store.record(Self.tableRow(seasonId, player), as: SeasonTableRow.self)?.totals ?? PlayerTotals()
                 }
             }
             try store.setRecord(Self.report(matchId), state.add(facts, names: names))
@@ -219,11 +231,20 @@ public struct MatchProjector: Projector {
         for (player, totals) in state.totals {
             let name = names[player] ?? player.lowercased
             if totals.longestWinStreak > 0 {
+                // A streak only grows as matches are counted: the player's old entry gives way.
+                state.bests.longestWinStreaks.removeAll { $0.playerId == player }
                 state.bests.offer(WinStreak(playerId: player, name: name, seasonName: season.name, length: totals.longestWinStreak))
             }
             try store.setRecord(Self.tableRow(seasonId, player), SeasonTableRow(playerId: player, name: name, totals: totals))
         }
-        try store.setRecord(Self.bests(seasonId), state.number == 0 ? nil : state.bests)
+        if state.number > 0 { try store.setRecord(Self.bests(seasonId), state.bests) }
+        if let last = batch.last { try store.setBytes(Self.cursor(seasonId), Self.encodeCursor(count: state.number, last: last)) }
+        return (keys.count <= budget, batch.count)
+    }
+
+    private func heavyWinThreshold(_ store: ProjectionStore) throws -> Int? {
+        if case .integer(let t)? = try store.record(Self.config(.heavyWinThreshold), as: ConfigValue.self) { return t }
+        return nil
     }
 
     public func describe(key: Key, value: [UInt8]) -> String {
@@ -235,6 +256,9 @@ public struct MatchProjector: Projector {
         case UInt8(ascii: "r"): return describeRecord(MatchReport.self, value)
         case UInt8(ascii: "t"): return describeRecord(SeasonTableRow.self, value)
         case UInt8(ascii: "b"): return describeRecord(SeasonBests.self, value)
+        case UInt8(ascii: "n"):
+            guard let cursor = Self.decodeCursor(value) else { return value.hexString }
+            return "{\"counted\":\(cursor.count),\"last\":\"\(cursor.last.bytes.hexString)\"}"
         default: return value.isEmpty ? "(marker)" : value.hexString
         }
     }

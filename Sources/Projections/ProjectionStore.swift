@@ -414,13 +414,13 @@ public final class ProjectionStore {
 
     /// ``scan(prefix:_:)`` lending each value's bytes instead of copying them: valid only
     /// during the call.
-    private func scanInPlace(prefix: Key, _ body: (Key, UnsafeRawBufferPointer) throws -> Bool) throws {
+    private func scanInPlace(prefix: Key, after: Key? = nil, _ body: (Key, UnsafeRawBufferPointer) throws -> Bool) throws {
         try flush()
         switch backend {
-        case .table(let tx, let table): try Self.scan(tx, table, prefix, body)
-        case .readOnly(let tx, let table): try Self.scan(tx, table, prefix, body)
+        case .table(let tx, let table): try Self.scan(tx, table, prefix, after, body)
+        case .readOnly(let tx, let table): try Self.scan(tx, table, prefix, after, body)
         case .memory(let memory):
-            for key in memory.entries.keys.filter({ $0.hasPrefix(prefix) }).sorted() {
+            for key in memory.entries.keys.filter({ key in key.hasPrefix(prefix) && after.map { $0 < key } ?? true }).sorted() {
                 guard let value = memory.entries[key], try value.withUnsafeBytes({ try body(key, $0) }) else { return }
             }
         }
@@ -438,19 +438,32 @@ public final class ProjectionStore {
 
     /// The keys starting with `prefix`, in order.
     public func keys(prefix: Key) throws -> [Key] {
+        try keys(prefix: prefix, after: nil, limit: .max)
+    }
+
+    /// The first `limit` keys starting with `prefix` that sort after `after` (from the first key
+    /// of the prefix when `nil`), in order.
+    public func keys(prefix: Key, after: Key?, limit: Int) throws -> [Key] {
         var result: [Key] = []
-        try scanInPlace(prefix: prefix) { key, _ in
+        guard limit > 0 else { return result }
+        try scanInPlace(prefix: prefix, after: after) { key, _ in
             result.append(key)
-            return true
+            return result.count < limit
         }
         return result
     }
 
-    private static func scan(_ tx: some ReadableTransaction, _ table: Table, _ prefix: Key, _ body: (Key, UnsafeRawBufferPointer) throws -> Bool) throws {
+    private static func scan(_ tx: some ReadableTransaction, _ table: Table, _ prefix: Key, _ after: Key?, _ body: (Key, UnsafeRawBufferPointer) throws -> Bool) throws {
         try tx.withCursor(table) { cursor in
             // LMDB refuses an empty key, and an empty prefix means every key.
             let start = prefix.bytes
-            var found = start.isEmpty ? try cursor.first() : try cursor.seek(atOrAfter: start)
+            var found: Bool
+            if let after, prefix < after {
+                found = try cursor.seek(atOrAfter: after)
+                if found, cursor.key.elementsEqual(after.bytes) { found = try cursor.next() }
+            } else {
+                found = start.isEmpty ? try cursor.first() : try cursor.seek(atOrAfter: start)
+            }
             while found, cursor.key.starts(with: start) {
                 guard try body(Key(copying: cursor.key), cursor.value) else { return }
                 found = try cursor.next()

@@ -22,10 +22,11 @@ public struct EventMeta: Sendable {
 /// Turns a tenant's events into one projection.
 ///
 /// A projector sees events one at a time, in log order, and a ``ProjectionStore`` bound to its own
-/// table in its own tenant's environment: the only thing it can read or write. ``finish(_:)`` runs
-/// once at the end of each transaction (a rebuild runs it once, in its last transaction) for work
-/// that is cheaper done once, such as recomputing a season's reports after several of its matches
-/// changed; what it does must therefore depend only on what the projector has stored.
+/// table in its own tenant's environment: the only thing it can read or write.
+/// ``finish(_:budget:)`` completes work deferred to the end of a transaction, such as a season's
+/// reports after several of its matches changed: what it does must depend only on what the
+/// projector has stored. An inline transaction finishes everything; a rebuild applies all its
+/// chunks first, then finishes in transactions of bounded work.
 public protocol Projector: Sendable {
     /// The projection's name (`tenancy`, `projects`, `analysis`, `syncs`, `matches`).
     var name: String { get }
@@ -36,15 +37,21 @@ public protocol Projector: Sendable {
     func handles(_ type: String) -> Bool
     /// Applies one event.
     func apply(_ event: Event, _ meta: EventMeta, _ store: ProjectionStore) throws
-    /// Completes deferred work before the store is flushed.
-    func finish(_ store: ProjectionStore) throws
+    /// Completes deferred work before the store is flushed, or at least `budget` units of it
+    /// (the projector says what a unit is). Returns true when nothing is left.
+    func finish(_ store: ProjectionStore, budget: Int) throws -> Bool
     /// A readable form of a stored value, for dry-run diffs and checks.
     func describe(key: Key, value: [UInt8]) -> String
 }
 
 extension Projector {
     /// Nothing deferred by default.
-    public func finish(_ store: ProjectionStore) throws {}
+    public func finish(_ store: ProjectionStore, budget: Int) throws -> Bool { true }
+
+    /// Completes all deferred work.
+    public func finish(_ store: ProjectionStore) throws {
+        _ = try finish(store, budget: .max)
+    }
 }
 
 /// Renders a record as compact JSON for diffs, or hex when it does not decode.

@@ -241,7 +241,22 @@ struct Rebuilder {
             progress?(position, head)
             if done { break }
         }
-        // 3. Catch up whatever was appended meanwhile, then switch (or diff and discard).
+        // 3. Finish the deferred work (a season's reports, say) in transactions of bounded work:
+        //    a tenth of a chunk's events in units of the projector's choosing (matches counted).
+        var finished = false
+        while !finished {
+            finished = try partition.write { log in
+                let stores = try newStores(log.transaction, targets)
+                var done = true
+                for projector in projectors {
+                    guard let store = stores[projector.name] else { continue }
+                    if try !projector.finish(store, budget: max(1, chunkSize / 10)) { done = false }
+                    try store.flush()
+                }
+                return done
+            }
+        }
+        // 4. Catch up whatever was appended meanwhile, then switch (or diff and discard).
         return try partition.write { log in
             let tx = log.transaction
             let metaTable = try ProjectionTables.metaTable(tx)
@@ -287,10 +302,10 @@ struct Rebuilder {
     /// Applies events from `from` on (at most `limit`) to `stores`, then finishes (when `finish`)
     /// and flushes them.
     ///
-    /// Only the last transaction of a rebuild finishes: deferred work such as recomputing a
-    /// season's reports depends only on what the chunks stored (their dirty markers persist), so
-    /// doing it once at the end gives the same generation as doing it after every chunk, without
-    /// recomputing every season once per chunk.
+    /// Chunks do not finish: deferred work such as recomputing a season's reports depends only on
+    /// what the chunks stored (their markers persist), so doing it once after the last chunk gives
+    /// the same generation as doing it after every chunk, without recomputing every season once
+    /// per chunk. The last transaction finishes what the events it caught up left.
     /// - Returns: How many events were read and the last position.
     private func apply(_ reader: LogReader, from: UInt64, limit: Int, _ stores: [String: ProjectionStore], finish: Bool) throws -> (UInt64, UInt64) {
         let (n, last) = try Self.feed(reader, from: from, limit: limit, until: nil, projectors: projectors, stores: stores)

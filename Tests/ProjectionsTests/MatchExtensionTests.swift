@@ -4,9 +4,10 @@ import Foundation
 @testable import Projections
 import Testing
 
-/// A match recorded after every other match of its season extends the season from its stored
-/// table rows and bests instead of recomputing it. These tests hold the extension to the bytes a
-/// full recompute writes, and check that it is taken only when it applies.
+/// A match recorded after every match a season has counted is counted on from the season's stored
+/// table rows and bests instead of recounting the season; and seasons are completed in steps of a
+/// bounded number of matches. These tests hold both to the bytes of counting every match afresh
+/// in one go, and check that counting on is chosen only when it applies.
 @Suite struct MatchExtensionTests {
     /// Matches and events fed straight to the projector over an in-memory table, one transaction
     /// (apply, then finish and flush) at a time.
@@ -79,23 +80,18 @@ import Testing
             try transaction(.matchRecorded(m))
         }
 
-        /// Whether the pending matches of the season would be taken by an extension, asked of the
-        /// projector directly after the events are applied and before the transaction's finish.
-        func extends(_ events: Event...) throws -> Bool {
+        /// Whether the season counts on from its cursor (rather than being reset) after `events`,
+        /// asked of the projector's plan before the transaction's finish.
+        func countsOn(_ events: Event...) throws -> Bool {
             for event in events {
                 position += 1
                 try projector.apply(event, EventMeta(position: position, recordedAt: Date(timeIntervalSince1970: 0), actor: "ana@example.com"), store)
             }
-            guard let pending = MatchProjector.pendingExtension(try store.bytes(MatchProjector.appended(seasonId))) else { return false }
-            let season = try #require(try store.record(MatchProjector.season(seasonId), as: SeasonRecord.self))
-            var names: [UUID: String] = [:]
-            let extended = try projector.extend(season: season, count: Int(pending.count), first: pending.first, store, names: &names)
-            // Done as the finish would have: the finish then recomputes the season only if the
-            // extension declined.
-            if extended { try store.setBytes(MatchProjector.appended(seasonId), nil) }
+            try projector.plan(store)
+            let marker = try store.bytes(MatchProjector.dirty(seasonId))
             try projector.finish(store)
             try store.flush()
-            return extended
+            return marker == MatchProjector.countOn
         }
 
         /// The table after recomputing every season from its matches.
@@ -104,19 +100,20 @@ import Testing
             copy.entries = table.entries
             let other = ProjectionStore(.memory(copy))
             try other.setBytes(MatchProjector.everySeasonDirty, [])
-            try projector.finish(other)
+            // One step, however large the season.
+            #expect(try projector.finish(other, budget: .max))
             try other.flush()
             return copy.entries
         }
     }
 
     @Test(arguments: [1, 2, 3] as [UInt64])
-    func extendingASeasonWritesTheBytesOfARecompute(seed: UInt64) throws {
+    func countingOnWritesTheBytesOfARecount(seed: UInt64) throws {
         let season = try Season(seed: seed)
-        // In order, one per transaction: each one extends the season.
+        // In order, one per transaction: each one counts on.
         for day in 0..<40 { try season.record(day: day * 2) }
         #expect(try season.table.entries == season.recomputed())
-        // A correction and a deletion recompute; the next matches in order extend again.
+        // A correction and a deletion reset the season; the next matches in order count on again.
         let corrected = season.match(day: 7, id: season.matches[5])
         try season.transaction(.matchCorrected(MatchCorrected(
             matchId: corrected.matchId, seasonId: season.seasonId, date: corrected.date,
@@ -135,20 +132,46 @@ import Testing
         #expect(reports == 40 + 20 + 30 + 3 - 1)
         // Nothing of the transactions' bookkeeping is left behind.
         #expect(entries.keys.allSatisfy { !"adDu".utf8.contains($0.bytes[0]) })
+        // Each season's cursor counts its matches.
+        let cursor = MatchProjector.decodeCursor(entries[MatchProjector.cursor(season.seasonId)])
+        #expect(cursor?.count == reports)
     }
 
-    @Test func onlyMatchesAfterEveryOtherExtendTheSeason() throws {
+    @Test func onlyMatchesAfterEveryCountedMatchCountOn() throws {
         let season = try Season(seed: 9)
-        #expect(try season.extends(.matchRecorded(season.match(day: 10))))
-        #expect(try season.extends(.matchRecorded(season.match(day: 20))))
+        #expect(try season.countsOn(.matchRecorded(season.match(day: 10))))
+        #expect(try season.countsOn(.matchRecorded(season.match(day: 20))))
         // The same day, recorded later: after the others in season order.
-        #expect(try season.extends(.matchRecorded(season.match(day: 20))))
-        // Earlier than the last match: the season is recomputed, with the same result as ever.
-        #expect(try !season.extends(.matchRecorded(season.match(day: 15))))
+        #expect(try season.countsOn(.matchRecorded(season.match(day: 20))))
+        // Earlier than the last match: the season is reset and recounted, with the same result.
+        #expect(try !season.countsOn(.matchRecorded(season.match(day: 15))))
         // Two in one transaction, one of them out of order.
-        #expect(try !season.extends(.matchRecorded(season.match(day: 30)), .matchRecorded(season.match(day: 5))))
-        #expect(try season.extends(.matchRecorded(season.match(day: 40)), .matchRecorded(season.match(day: 41))))
+        #expect(try !season.countsOn(.matchRecorded(season.match(day: 30)), .matchRecorded(season.match(day: 5))))
+        #expect(try season.countsOn(.matchRecorded(season.match(day: 40)), .matchRecorded(season.match(day: 41))))
         #expect(try season.table.entries == season.recomputed())
+    }
+
+    @Test(arguments: [1, 2, 7])
+    func finishingInStepsWritesTheBytesOfOneStep(budget: Int) throws {
+        // Matches out of order in one transaction, then a correction: resets, counted in steps of
+        // `budget` matches, each step flushed like a rebuild's transaction.
+        let season = try Season(seed: UInt64(budget))
+        let days = (0..<25).map { ($0 * 7) % 25 }
+        for day in days {
+            let m = season.match(day: day)
+            season.matches.append(m.matchId)
+            season.position += 1
+            try season.projector.apply(.matchRecorded(m), EventMeta(position: season.position, recordedAt: Date(timeIntervalSince1970: 0), actor: "ana@example.com"), season.store)
+        }
+        var steps = 0
+        while try !season.projector.finish(season.store, budget: budget) {
+            try season.store.flush()
+            steps += 1
+        }
+        try season.store.flush()
+        #expect(steps >= 25 / budget - 1)
+        #expect(try season.table.entries == season.recomputed())
+        #expect(season.table.entries.keys.allSatisfy { !"adD".utf8.contains($0.bytes[0]) })
     }
 
     @Test func aPlayerNamedBeforeRegisteringIsRenamedEverywhere() throws {
