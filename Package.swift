@@ -96,6 +96,12 @@ let package = Package(
             dependencies: ["EventLog", "BulkheadCore"],
             path: "Tools/eventlog-child"
         ),
+        .target(
+            name: "FuzzHarness",
+            dependencies: ["EventLog", "Domain", "Projections", "Workflows", "BulkheadCore"]
+        ),
+        .executableTarget(name: "fuzz-envelope", dependencies: ["FuzzHarness"], path: "Tools/fuzz-envelope"),
+        .executableTarget(name: "fuzz-command", dependencies: ["FuzzHarness"], path: "Tools/fuzz-command"),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "BulkheadCoreTests", dependencies: ["BulkheadCore"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Storage"]),
@@ -108,6 +114,7 @@ let package = Package(
             dependencies: ["Projections", "Domain", "EventLog", "Storage", "BulkheadCore", "Workflows"],
             exclude: ["README.md"]
         ),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzHarness"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: [

@@ -44,7 +44,7 @@ final class _BinaryEncoder: Encoder {
         }
         switch value {
         case let uuid as UUID: writer.write(uuid: uuid)
-        case let date as Date: writer.writeSignedVarint(Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
+        case let date as Date: writer.writeDate(date)
         case let string as String: writer.writeString(string)
         case let int as Int: writer.writeSignedVarint(Int64(int))
         case let bool as Bool: writer.write(bool ? 1 : 0)

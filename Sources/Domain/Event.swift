@@ -255,9 +255,12 @@ public enum EventCatalog {
 public enum Timestamp {
     /// `2026-11-22T19:37:01.123456Z`.
     public static func format(_ date: Date) -> String {
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
-        let fraction = micros - seconds * 1_000_000
+        // Clamped, and floor division without `micros - 999_999` or `seconds * 1_000_000`: a date
+        // read from corrupt bytes can lie at the edges of Int64's microseconds.
+        let micros = date.microsecondsSince1970
+        let remainder = micros % 1_000_000
+        let seconds = micros / 1_000_000 - (remainder < 0 ? 1 : 0)
+        let fraction = remainder < 0 ? remainder + 1_000_000 : remainder
         let base = Date(timeIntervalSince1970: TimeInterval(seconds))
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone

@@ -69,7 +69,7 @@ public struct LogWriter {
             throw EventLogError.versionConflict(stream: stream, expected: expected, actual: current)
         }
 
-        let micros = Int64((recordedAt.timeIntervalSince1970 * 1_000_000).rounded())
+        let micros = recordedAt.microsecondsSince1970
         let firstPosition = headPosition + 1
         let firstVersion = (current ?? 0) + 1
         var hashes: [ChainHash] = []
