@@ -90,22 +90,69 @@ public final class Environment: @unchecked Sendable {
         self.handle = env
     }
 
-    /// LMDB maps the file and trusts its meta page: a file shorter than the pages the meta page
-    /// says are in use would crash the process (SIGBUS) on the first read of a missing page.
+    /// LMDB maps the file and trusts its meta page: a file shorter than the pages in use would
+    /// crash the process (SIGBUS) on the first read of a missing page, so such a file is refused.
+    ///
+    /// A sound file may still end before the last page number its meta page records: LMDB does
+    /// not write a page that the transaction which allocated it freed again ("loose" pages), and
+    /// such pages are on the free list. So a short file is accepted when every page past its end
+    /// is free; to read the free list without touching a missing page, the file is first extended
+    /// with zeros to the recorded length (kept when the file is sound: those pages are free), and
+    /// cut back to its length before it is refused.
     private static func checkFileLength(_ env: OpaquePointer, path: String) throws {
         var info = MDB_envinfo()
         mdb_env_info(env, &info)
         var stat = MDB_stat()
         mdb_env_stat(env, &stat)
-        let needed = (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        let pageSize = Int(stat.ms_psize)
+        let needed = (info.me_last_pgno + 1) * pageSize
         let file = path + "/data.mdb"
-        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
-        if let size, size < needed {
-            throw StorageError(
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil, size < needed else { return }
+        func truncated(_ detail: String) -> StorageError {
+            StorageError(
                 code: .corrupted,
-                message: "data.mdb is \(size) bytes but its meta page says \(needed) bytes are in use: the file was truncated",
+                message: "data.mdb is \(size) bytes but its meta page says \(needed) bytes are in use: the file was truncated\(detail)",
                 context: "open environment \(path)")
         }
+        guard size % pageSize == 0, size >= 2 * pageSize else { throw truncated("") }
+        guard truncate(file, off_t(needed)) == 0 else {
+            throw truncated(" (or it ends in free pages, which could not be checked: \(String(cString: strerror(errno))))")
+        }
+        let missing = UInt64(size / pageSize)...UInt64(info.me_last_pgno)
+        let allFree = (try? freePages(env, within: missing)) == missing.count
+        if !allFree {
+            _ = truncate(file, off_t(size))
+            throw truncated("")
+        }
+    }
+
+    /// How many pages of `range` the environment's free list holds (read with a cursor on LMDB's
+    /// free-page table, dbi 0: keys are transaction ids, values lists of page numbers).
+    private static func freePages(_ env: OpaquePointer, within range: ClosedRange<UInt64>) throws -> Int {
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "read the free list")
+        defer { mdb_txn_abort(txn) }
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, 0, &cursor), "read the free list")
+        defer { mdb_cursor_close(cursor) }
+        var found = Set<UInt64>()
+        var key = MDB_val(), value = MDB_val()
+        var rc = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+        while rc == 0 {
+            // An IDL: a count, then that many page numbers, each a size_t.
+            let words = value.mv_size / MemoryLayout<Int>.size
+            if words > 0, let base = value.mv_data {
+                let raw = UnsafeRawBufferPointer(start: base, count: value.mv_size)
+                let count = min(Int(raw.loadUnaligned(as: UInt.self)), words - 1)
+                for i in 0..<count {
+                    let page = UInt64(raw.loadUnaligned(fromByteOffset: (i + 1) * MemoryLayout<UInt>.size, as: UInt.self))
+                    if range.contains(page) { found.insert(page) }
+                }
+            }
+            rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+        }
+        guard rc == MDB_NOTFOUND else { try check(rc, "read the free list"); return found.count }
+        return found.count
     }
 
     deinit {
