@@ -4,7 +4,7 @@ import Foundation
 import Projections
 
 extension Bulkhead {
-    /// `bulkhead rebuild --tenant T [--projection NAME | --all] [--dry-run]`.
+    /// `bulkhead rebuild --tenant T [--projection NAME | --all] [--dry-run] [--chunk EVENTS]`.
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rebuild a tenant's projections from its log, or show what a rebuild would change.",
@@ -23,9 +23,14 @@ extension Bulkhead {
         @Flag(help: "Rebuild every projection.") var all = false
         @Flag(name: .customLong("dry-run"), help: "Build, compare with the live generation, and discard.") var dryRun = false
         @Option(help: "How many differences to list.") var limit = 50
+        @Option(help: ArgumentHelp(
+            "Events applied per transaction.",
+            discussion: "Memory is bounded by this, not by the tenant's size; fewer events per transaction hold less memory and run slower.",
+            valueName: "events")) var chunk = TenantEngine.rebuildChunk
         @OptionGroup var output: FormatOptions
 
         func validate() throws {
+            if chunk < 1 { throw ValidationError("--chunk must be at least 1 event, got \(chunk)") }
             if all && !projection.isEmpty { throw ValidationError("give --projection NAME or --all, not both") }
             if !all && projection.isEmpty { throw ValidationError("give --projection NAME (one of \(Projectors.all.map(\.name).joined(separator: ", "))) or --all") }
         }
@@ -35,7 +40,7 @@ extension Bulkhead {
             let record = try tenant.resolve(directory)
             let progress = Progress(label: dryRun ? "dry run" : "rebuild")
             let report = try CLIFailure.wrap {
-                try engine(directory).rebuild(tenant: record.id, projections: all ? [] : projection, dryRun: dryRun, differenceLimit: limit) {
+                try engine(directory).rebuild(tenant: record.id, projections: all ? [] : projection, dryRun: dryRun, differenceLimit: limit, chunkSize: chunk) {
                     progress.update($0, of: $1)
                 }
             }

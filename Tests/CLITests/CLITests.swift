@@ -159,6 +159,13 @@ import Testing
         let dry = try cli("rebuild", "--tenant", "alpha", "--all", "--dry-run")
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("0 differences"))
+        // A rebuild in one-event transactions gives the same projections.
+        let small = try cli("rebuild", "--tenant", "alpha", "--all", "--chunk", "1")
+        #expect(small.status == 0, "\(small.stderr)")
+        #expect(small.stdout.contains("rebuilt") && small.stdout.contains("0 differences"), "\(small.stdout)")
+        let zero = try cli("rebuild", "--tenant", "alpha", "--all", "--chunk", "0")
+        #expect(zero.status == 1)
+        #expect(zero.stderr.contains("--chunk must be at least 1 event, got 0"), "\(zero.stderr)")
         let backupDir = cli.data + "-backup"
         let restored = CLI()
         defer {

@@ -2,7 +2,7 @@
 // of the same events (read and decode every payload, no projection) and a bare cursor scan, in the
 // same run, with each phase's peak memory measured in a child process of its own.
 //
-//   swift run -c release bench-projections [--events 1000000] [--dir DIR] [--keep] [--only PHASE,...]
+//   swift run -c release bench-projections [--events 1000000] [--dir DIR] [--keep] [--only PHASE,...] [--chunk N]
 //
 // Each phase reports its rate by wall-clock time and by the CPU time (user + system) its process
 // used: on a shared machine the CPU rate is the steadier figure. `--keep` reuses the data of an
@@ -63,6 +63,8 @@ func option(_ name: String) -> String? {
     return args[i + 1]
 }
 let target = Int(option("--events") ?? "") ?? 1_000_000
+/// Events per rebuild transaction (`TenantEngine.rebuildChunk` unless given).
+let chunk = Int(option("--chunk") ?? "") ?? TenantEngine.rebuildChunk
 let dir = option("--dir") ?? NSTemporaryDirectory() + "bulkhead-bench-projections-\(target)"
 let clock = ManualClock(Date(timeIntervalSince1970: 1_767_600_000))
 
@@ -100,7 +102,7 @@ if let phase = option("--phase") {
         }
     default:
         let names = phase == "all" ? [] : [phase]
-        events = try engine.rebuild(tenant: tenant, projections: names, dryRun: false).events
+        events = try engine.rebuild(tenant: tenant, projections: names, dryRun: false, chunkSize: chunk).events
     }
     let (seconds, cpu) = (now() - start, cpuSeconds() - startCPU)
     usleep(10_000)
@@ -138,7 +140,7 @@ typealias PhaseResult = (events: Double, seconds: Double, cpu: Double, anonKiB: 
 func runPhase(_ phase: String) throws -> PhaseResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    process.arguments = ["--phase", phase, "--dir", dir, "--events", String(target)]
+    process.arguments = ["--phase", phase, "--dir", dir, "--events", String(target), "--chunk", String(chunk)]
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
