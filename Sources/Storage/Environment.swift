@@ -96,15 +96,15 @@ public final class Environment: @unchecked Sendable {
     /// A sound file may still end before the last page number its meta page records: LMDB does
     /// not write a page that the transaction which allocated it freed again ("loose" pages), and
     /// such pages are on the free list. So a short file is accepted when every page past its end
-    /// is free; to read the free list without touching a missing page, the file is first extended
-    /// with zeros to the recorded length (kept when the file is sound: those pages are free), and
-    /// cut back to its length before it is refused.
+    /// is free; to read the free list without touching a missing page, the file is first
+    /// lengthened with zeros to the recorded length (kept when the file is sound: those pages are
+    /// free), and cut back to its length before it is refused.
     private static func checkFileLength(_ env: OpaquePointer, path: String) throws {
         var info = MDB_envinfo()
         mdb_env_info(env, &info)
-        var stat = MDB_stat()
-        mdb_env_stat(env, &stat)
-        let pageSize = Int(stat.ms_psize)
+        var envStat = MDB_stat()
+        mdb_env_stat(env, &envStat)
+        let pageSize = Int(envStat.ms_psize)
         let needed = (info.me_last_pgno + 1) * pageSize
         let file = path + "/data.mdb"
         guard let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil, size < needed else { return }
@@ -115,13 +115,22 @@ public final class Environment: @unchecked Sendable {
                 context: "open environment \(path)")
         }
         guard size % pageSize == 0, size >= 2 * pageSize else { throw truncated("") }
-        guard truncate(file, off_t(needed)) == 0 else {
+        let fd = open(file, O_RDWR)
+        guard fd >= 0 else {
             throw truncated(" (or it ends in free pages, which could not be checked: \(String(cString: strerror(errno))))")
+        }
+        defer { close(fd) }
+        // posix_fallocate only ever lengthens the file: another process writing the environment
+        // meanwhile can have lengthened it already, and must not be cut short.
+        let rc = posix_fallocate(fd, off_t(size), off_t(needed - size))
+        guard rc == 0 else {
+            throw truncated(" (or it ends in free pages, which could not be checked: \(String(cString: strerror(rc))))")
         }
         let missing = UInt64(size / pageSize)...UInt64(info.me_last_pgno)
         let allFree = (try? freePages(env, within: missing)) == missing.count
         if !allFree {
-            _ = truncate(file, off_t(size))
+            // Left as found, unless something else has lengthened the file since.
+            if lseek(fd, 0, SEEK_END) == off_t(needed) { _ = ftruncate(fd, off_t(size)) }
             throw truncated("")
         }
     }
