@@ -265,7 +265,7 @@ public struct MatchProjector: Projector {
 }
 
 /// A season being completed match by match: each player's running totals, the bests so far and
-/// how many matches were counted. A full recompute starts it empty; an extension starts it from
+/// how many matches were counted. A reset season starts it empty; counting on starts it from
 /// the season's stored table rows and bests.
 struct SeasonState {
     let season: SeasonRecord
