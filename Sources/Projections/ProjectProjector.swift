@@ -92,10 +92,10 @@ public struct ProjectProjector: Projector {
 
     private func updateProject(_ id: UUID, _ store: ProjectionStore, _ meta: EventMeta, _ change: (inout ProjectRecord) -> Void) throws {
         try store.update(Self.project(id), as: ProjectRecord.self) { record in
-            guard var project = record else { return }
-            change(&project)
-            project.updatedAt = meta.recordedAt
-            record = project
+            // Changed in place: a copy would share the record's arrays and copy them on change.
+            guard record != nil else { return }
+            change(&record!)
+            record!.updatedAt = meta.recordedAt
         }
     }
 

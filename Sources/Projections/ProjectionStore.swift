@@ -380,12 +380,15 @@ public final class ProjectionStore {
     /// Changes the record under `key` in place; `body` gets `nil` when there is none.
     public func update<T: BinaryCodable>(_ key: Key, as type: T.Type, _ body: (inout T?) throws -> Void) throws {
         try checkWritable()
-        guard let cached = try cachedRecord(key, as: T.self) else {
-            var value = try uncachedRecord(key, as: T.self)
-            try body(&value)
-            try setRecord(key, value)
-            return
+        var entry = try cachedRecord(key, as: T.self)
+        if entry == nil {
+            // Read into the cache (and the copy returned dropped at once), so that the record
+            // changed below is the cache's only copy.
+            _ = try uncachedRecord(key, as: T.self)
+            entry = try cachedRecord(key, as: T.self)
         }
+        // Only a read-only store does not cache, and it refused above.
+        guard let cached = entry else { throw ProjectionError.readOnly }
         // Moved out of the cache while `body` runs, so that the value is uniquely referenced and
         // appending to its arrays does not copy them.
         var value = cached.value
