@@ -109,23 +109,27 @@ extension TenantEngine {
     }
 
     /// Recomputes the tenant's projections in memory and compares them with the stored ones.
+    ///
+    /// One projection at a time, compared with a cursor over the stored table: memory holds one
+    /// recomputed projection, not all of them and not copies of the stored ones. Each pass reads
+    /// the log, decoding only the events its projector handles.
     /// - Returns: The differences (empty when the stored projections have not drifted).
     public func check(tenant: TenantID, differenceLimit: Int = 50) throws -> (differences: [ProjectionDifference], count: Int) {
         let partition = try data.partition(for: tenant)
-        let fresh = try Rebuilder.memoryProjection(partition: partition, projectors: projectors, upTo: nil, until: nil)
-        return try Self.withLiveTables(partition, projectors) { tx, tables in
-            var diff = DifferenceCollector(limit: differenceLimit)
-            for projector in projectors {
-                let stored = try tables[projector.name].map { try Rebuilder.entries(tx, $0.table) } ?? []
-                let recomputed = (fresh[projector.name]?.entries ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-                diff.compare(projector, stored, recomputed)
+        var diff = DifferenceCollector(limit: differenceLimit)
+        for projector in projectors {
+            let fresh = try Rebuilder.memoryProjection(partition: partition, projectors: [projector], upTo: nil, until: nil)
+            let recomputed = fresh[projector.name]?.entries ?? [:]
+            let keys = recomputed.keys.sorted()
+            try Self.withLiveTables(partition, [projector]) { tx, tables in
+                try diff.compare(projector, tx, tables[projector.name]?.table, keys, recomputed)
             }
-            return (diff.items, diff.count)
         }
+        return (diff.items, diff.count)
     }
 }
 
-/// Collects differences between two sorted key-value lists.
+/// Collects differences between two generations of a projection, or a stored one and one held in memory.
 struct DifferenceCollector {
     let limit: Int
     var items: [ProjectionDifference] = []
@@ -176,19 +180,34 @@ struct DifferenceCollector {
         }
     }
 
-    /// Compares two sorted lists of entries.
-    mutating func compare(_ projector: any Projector, _ old: [(Key, [UInt8])], _ new: [(Key, [UInt8])]) {
-        var i = 0, j = 0
-        while i < old.count || j < new.count {
-            if j == new.count || (i < old.count && old[i].0 < new[j].0) {
-                add(projector, old[i].0, "removed", old[i].1, nil)
-                i += 1
-            } else if i == old.count || new[j].0 < old[i].0 {
-                add(projector, new[j].0, "added", nil, new[j].1)
-                j += 1
-            } else {
-                if old[i].1 != new[j].1 { add(projector, old[i].0, "changed", old[i].1, new[j].1) }
-                i += 1
+    /// Compares a stored table (walked with a cursor) with entries held in memory, whose keys
+    /// are given in order.
+    mutating func compare(_ projector: any Projector, _ tx: some ReadableTransaction, _ stored: Table?, _ keys: [Key], _ values: [Key: [UInt8]]) throws {
+        var j = 0
+        func value(_ key: Key) -> [UInt8] { values[key] ?? [] }
+        guard let stored else {
+            for key in keys { add(projector, key, "added", nil, value(key)) }
+            return
+        }
+        try tx.withCursor(stored) { cursor in
+            var hasOld = try cursor.first()
+            while hasOld || j < keys.count {
+                if hasOld {
+                    let oldKey = Key(copying: cursor.key)
+                    if j == keys.count || oldKey < keys[j] {
+                        add(projector, oldKey, "removed", Array(cursor.value), nil)
+                        hasOld = try cursor.next()
+                        continue
+                    }
+                    if oldKey == keys[j] {
+                        let new = value(keys[j])
+                        if !cursor.value.elementsEqual(new) { add(projector, oldKey, "changed", Array(cursor.value), new) }
+                        hasOld = try cursor.next()
+                        j += 1
+                        continue
+                    }
+                }
+                add(projector, keys[j], "added", nil, value(keys[j]))
                 j += 1
             }
         }
@@ -366,18 +385,6 @@ struct Rebuilder {
             try store.flush()
         }
         return tables
-    }
-
-    static func entries(_ tx: some ReadableTransaction, _ table: Table) throws -> [(Key, [UInt8])] {
-        try tx.withCursor(table) { cursor in
-            var result: [(Key, [UInt8])] = []
-            var found = try cursor.first()
-            while found {
-                result.append((Key(copying: cursor.key), Array(cursor.value)))
-                found = try cursor.next()
-            }
-            return result
-        }
     }
 }
 
