@@ -69,5 +69,5 @@ public struct AnalysisProjector: Projector {
 
 /// Microseconds since 1970, clamped at zero, for keys that order by time.
 func micros(_ date: Date) -> UInt64 {
-    UInt64(max(0, (date.timeIntervalSince1970 * 1_000_000).rounded()))
+    UInt64(max(0, date.microsecondsSince1970))
 }

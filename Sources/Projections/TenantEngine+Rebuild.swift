@@ -340,7 +340,7 @@ struct Rebuilder {
     static func feed(_ reader: LogReader, from: UInt64, limit: Int, until: Date?, projectors: [any Projector], stores: [String: ProjectionStore]) throws -> (UInt64, UInt64) {
         var count: UInt64 = 0
         var last: UInt64 = 0
-        let untilMicros = until.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }
+        let untilMicros = until?.microsecondsSince1970
         let routes = Routes(projectors: projectors, stores: stores)
         var actors = ActorNames()
         try reader.scan(from: from, limit: limit) { view in

@@ -48,7 +48,7 @@ final class APIKeyVerifier: Sendable {
             stored = cached
         } else {
             guard let info = try engine.read(tenant: record.tenant, { try $0.apiKey(record.keyID) }),
-                  let bytes = Self.bytes(hex: info.keyHash) else {
+                  let bytes = [UInt8](hex: info.keyHash) else {
                 throw ServiceError.unauthorized("unknown API key")
             }
             // The tenant's log is the truth: a key it revoked is refused even if the catalog lags.
@@ -66,28 +66,5 @@ final class APIKeyVerifier: Sendable {
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }
         return difference == 0
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: return c - 48
-        case 97...102: return c - 87
-        case 65...70: return c - 55
-        default: return nil
-        }
     }
 }

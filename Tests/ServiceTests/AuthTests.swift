@@ -1,3 +1,4 @@
+import BulkheadCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -57,7 +58,7 @@ import Testing
         #expect(APIKeyVerifier.constantTimeEqual([1, 2, 3], [1, 2, 3]))
         #expect(!APIKeyVerifier.constantTimeEqual([1, 2, 3], [1, 2, 4]))
         #expect(!APIKeyVerifier.constantTimeEqual([1, 2, 3], [1, 2]))
-        #expect(APIKeyVerifier.bytes(hex: "00ff7A") == [0, 255, 122])
-        #expect(APIKeyVerifier.bytes(hex: "0g") == nil)
+        #expect([UInt8](hex: "00ff7A") == [0, 255, 122])
+        #expect([UInt8](hex: "0g") == nil)
     }
 }
