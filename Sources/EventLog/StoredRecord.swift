@@ -54,4 +54,11 @@ public enum StoredRecord {
             return value
         }
     }
+
+    /// Writes SHA-256 over `previous` and `record` to `out` (``hashSize`` bytes), exactly as an
+    /// append hashes each event: for benchmarks that time the hash chain on its own.
+    public static func chainHash(previous: UnsafeRawBufferPointer, record: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
+        precondition(out.count == hashSize, "a chain hash is \(hashSize) bytes")
+        EventRecord.chainHash(previous: previous, record: record).withUnsafeBytes { out.copyMemory(from: $0) }
+    }
 }

@@ -463,11 +463,11 @@ public final class ProjectionStore {
             var found: Bool
             if let after, prefix < after {
                 found = try cursor.seek(atOrAfter: after)
-                if found, cursor.key.elementsEqual(after.bytes) { found = try cursor.next() }
+                if found, cursor.key.sameBytes(after) { found = try cursor.next() }
             } else {
                 found = start.isEmpty ? try cursor.first() : try cursor.seek(atOrAfter: start)
             }
-            while found, cursor.key.starts(with: start) {
+            while found, cursor.key.hasBytePrefix(start) {
                 guard try body(Key(copying: cursor.key), cursor.value) else { return }
                 found = try cursor.next()
             }

@@ -160,7 +160,7 @@ struct DifferenceCollector {
                 while hasOld || hasNew {
                     let order: Int
                     if !hasNew { order = -1 } else if !hasOld { order = 1 } else {
-                        order = oldCursor.key.lexicographicallyPrecedes(newCursor.key) ? -1 : (newCursor.key.lexicographicallyPrecedes(oldCursor.key) ? 1 : 0)
+                        order = oldCursor.key.compareBytes(newCursor.key)
                     }
                     if order < 0 {
                         add(projector, Key(copying: oldCursor.key), "removed", Array(oldCursor.value), nil)
@@ -169,7 +169,7 @@ struct DifferenceCollector {
                         add(projector, Key(copying: newCursor.key), "added", nil, Array(newCursor.value))
                         hasNew = try newCursor.next()
                     } else {
-                        if !oldCursor.value.elementsEqual(newCursor.value) {
+                        if !oldCursor.value.sameBytes(newCursor.value) {
                             add(projector, Key(copying: oldCursor.key), "changed", Array(oldCursor.value), Array(newCursor.value))
                         }
                         hasOld = try oldCursor.next()
@@ -201,7 +201,7 @@ struct DifferenceCollector {
                     }
                     if oldKey == keys[j] {
                         let new = value(keys[j])
-                        if !cursor.value.elementsEqual(new) { add(projector, oldKey, "changed", Array(cursor.value), new) }
+                        if !cursor.value.sameBytes(new) { add(projector, oldKey, "changed", Array(cursor.value), new) }
                         hasOld = try cursor.next()
                         j += 1
                         continue
@@ -410,7 +410,7 @@ struct ActorNames {
     private var last = ""
 
     mutating func name(_ bytes: UnsafeRawBufferPointer) -> String {
-        if lastBytes.count != bytes.count || !lastBytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) {
+        if lastBytes.count != bytes.count || !bytes.sameBytes(lastBytes) {
             lastBytes = Array(bytes)
             last = String(decoding: bytes, as: UTF8.self)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Something whose bytes can be lent as a contiguous buffer: keys and values handed to
 /// ``WriteTransaction/put(_:key:value:flags:)`` and lookups.
 ///
@@ -102,4 +104,33 @@ public struct InlineKey: ContiguousBytesView, Sendable {
 
     /// The key's bytes, copied into an array.
     public var bytes: [UInt8] { withBytes { Array($0) } }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Orders two byte strings as LMDB's default comparison does (`memcmp`, then the shorter
+    /// first): negative, zero or positive. Used where cursors of two tables are walked side by
+    /// side, where a generic element-by-element comparison costs a call per byte.
+    @inlinable
+    public func compareBytes(_ other: UnsafeRawBufferPointer) -> Int {
+        let common = Swift.min(count, other.count)
+        if common > 0, let a = baseAddress, let b = other.baseAddress {
+            let order = memcmp(a, b, common)
+            if order != 0 { return Int(order) }
+        }
+        return count - other.count
+    }
+
+    /// Whether both hold the same bytes.
+    @inlinable
+    public func sameBytes(_ other: some ContiguousBytesView) -> Bool {
+        other.withBytes { count == $0.count && compareBytes($0) == 0 }
+    }
+
+    /// Whether these bytes start with `prefix`'s.
+    @inlinable
+    public func hasBytePrefix(_ prefix: some ContiguousBytesView) -> Bool {
+        prefix.withBytes { p in
+            p.count <= count && UnsafeRawBufferPointer(rebasing: self[..<p.count]).compareBytes(p) == 0
+        }
+    }
 }

@@ -1,7 +1,9 @@
 // Event log benchmark: Bulkhead's append path and read scan next to raw LMDB calls on the same
 // bytes, in the same run.
 // Usage: swift run -c release bench-eventlog [--events N] [--tenants N] [--batch N] [--seconds S]
-//        [--scan-events N] [--dir DIR] [--only batched|raw-batched|durable|raw-durable|scan]
+//        [--scan-events N] [--dir DIR] [--only batched|raw-batched|floors|durable|raw-durable|scan]
+// Under (a) it also prints the floor of the envelope: the bytes Bulkhead stored written again
+// with raw LMDB calls, the SHA-256 chain over them alone, and both.
 import BulkheadCore
 import CLMDB
 import EventLog
@@ -87,17 +89,36 @@ let perTenant = options.events / options.tenants
 final class RawEnv {
     var env: OpaquePointer?
     var dbi: MDB_dbi = 0
+    var dbis: [String: MDB_dbi] = [:]
     var next: UInt64 = 1
-    init(path: String) {
+    init(path: String, tables: [String] = ["log"]) {
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         mdb_env_create(&env)
         mdb_env_set_mapsize(env, 1 << 30)
-        mdb_env_set_maxdbs(env, 4)
+        mdb_env_set_maxdbs(env, 8)
         precondition(mdb_env_open(env, path, UInt32(MDB_NOTLS), 0o644) == 0)
         var txn: OpaquePointer?
         mdb_txn_begin(env, nil, 0, &txn)
-        mdb_dbi_open(txn, "log", UInt32(MDB_CREATE), &dbi)
+        for name in tables {
+            var handle: MDB_dbi = 0
+            precondition(mdb_dbi_open(txn, name, UInt32(MDB_CREATE), &handle) == 0)
+            dbis[name] = handle
+        }
+        dbi = dbis["log"] ?? 0
         mdb_txn_commit(txn)
+    }
+    /// One write transaction, committed.
+    func write(_ body: (OpaquePointer?) -> Void) {
+        var txn: OpaquePointer?
+        precondition(mdb_txn_begin(env, nil, 0, &txn) == 0)
+        body(txn)
+        precondition(mdb_txn_commit(txn) == 0)
+    }
+    /// `mdb_put` of a key and value into the table `name`.
+    func put(_ txn: OpaquePointer?, _ table: MDB_dbi, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ flags: UInt32) {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        precondition(mdb_put(txn, table, &k, &v, flags) == 0)
     }
     func append(count: Int, start: Int) {
         var txn: OpaquePointer?
@@ -167,8 +188,12 @@ func bulkheadData(_ name: String) throws -> (DataDirectory, [Partition]) {
 /// kept off the clock as the raw run's payloads are, and printed so that it is not hidden.
 nonisolated(unsafe) var eventConstructionSeconds = 0.0
 
+/// The environments the last batched run wrote, one per tenant (closed when it returns).
+nonisolated(unsafe) var batchedPaths: [String] = []
+
 func bulkheadBatched() throws -> Double {
     let (_, partitions) = try bulkheadData("bulkhead-batched")
+    batchedPaths = partitions.map(\.environment.path)
     // Each batch's events are prepared before its clock starts, as the raw run's payloads are:
     // the clock runs only around the appends.
     var elapsed = 0.0
@@ -199,6 +224,119 @@ func bulkheadDurable() throws -> Double {
         n += 1
     }
     return Double(n) / (now() - start)
+}
+
+// MARK: Floors of the envelope
+
+/// The entries of one table in key order, in one flat buffer.
+struct FlatTable {
+    var bytes: [UInt8] = []
+    var entries: [(key: Range<Int>, value: Range<Int>)] = []
+
+    func withEntry<R>(_ i: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
+        bytes.withUnsafeBytes { raw in
+            body(UnsafeRawBufferPointer(rebasing: raw[entries[i].key]), UnsafeRawBufferPointer(rebasing: raw[entries[i].value]))
+        }
+    }
+}
+
+/// What the batched run stored for one tenant: the log, the event-id index, the stream runs and
+/// the stream heads, read back with raw LMDB calls.
+struct StoredTenant {
+    var tables: [String: FlatTable] = [:]
+    static let names = ["log", "eventIDs", "streams", "streamHeads"]
+
+    init(path: String) {
+        var env: OpaquePointer?
+        mdb_env_create(&env)
+        mdb_env_set_maxdbs(env, 64)
+        mdb_env_set_mapsize(env, 1 << 30)
+        precondition(mdb_env_open(env, path, UInt32(MDB_NOTLS | MDB_RDONLY), 0o644) == 0)
+        defer { mdb_env_close(env) }
+        var txn: OpaquePointer?
+        precondition(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn) == 0)
+        defer { mdb_txn_abort(txn) }
+        for name in Self.names {
+            var dbi: MDB_dbi = 0
+            precondition(mdb_dbi_open(txn, name, 0, &dbi) == 0)
+            var cursor: OpaquePointer?
+            precondition(mdb_cursor_open(txn, dbi, &cursor) == 0)
+            var table = FlatTable()
+            var k = MDB_val(), v = MDB_val()
+            var rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+            while rc == 0 {
+                let keyStart = table.bytes.count
+                table.bytes.append(contentsOf: UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size))
+                let valueStart = table.bytes.count
+                table.bytes.append(contentsOf: UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+                table.entries.append((keyStart..<valueStart, valueStart..<table.bytes.count))
+                rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)
+            }
+            mdb_cursor_close(cursor)
+            tables[name] = table
+        }
+    }
+}
+
+/// The storage floor of the envelope: the bytes the batched run stored (records with their
+/// hashes, event-id entries, a stream run and a stream head per batch) written again with raw
+/// LMDB calls, in the same batches and with the flags the log uses (`MDB_APPEND` for the log and
+/// the time-ordered event ids), without encoding or hashing anything.
+func rawStoredBytes(_ stored: [StoredTenant]) -> Double {
+    var events = 0
+    timedCPU = (0, 0)
+    var elapsed = 0.0
+    for (t, tenant) in stored.enumerated() {
+        let env = RawEnv(path: options.dir + "/raw-stored/\(t)", tables: StoredTenant.names)
+        let log = tenant.tables["log"]!, ids = tenant.tables["eventIDs"]!
+        let streams = tenant.tables["streams"]!, heads = tenant.tables["streamHeads"]!
+        precondition(log.entries.count == ids.entries.count && streams.entries.count == heads.entries.count)
+        let (logTable, idTable) = (env.dbis["log"]!, env.dbis["eventIDs"]!)
+        let (streamTable, headTable) = (env.dbis["streams"]!, env.dbis["streamHeads"]!)
+        var batch = 0, done = 0
+        while done < log.entries.count {
+            let n = min(options.batch, log.entries.count - done)
+            elapsed += timed {
+                env.write { txn in
+                    for i in done..<(done + n) {
+                        ids.withEntry(i) { k, v in env.put(txn, idTable, k, v, UInt32(MDB_APPEND)) }
+                        log.withEntry(i) { k, v in env.put(txn, logTable, k, v, UInt32(MDB_APPEND)) }
+                    }
+                    if batch < streams.entries.count {
+                        streams.withEntry(batch) { k, v in env.put(txn, streamTable, k, v, 0) }
+                        heads.withEntry(batch) { k, v in env.put(txn, headTable, k, v, 0) }
+                    }
+                }
+            }
+            batch += 1
+            done += n
+        }
+        events += log.entries.count
+    }
+    return Double(events) / elapsed
+}
+
+/// The hash floor: SHA-256 over each stored record and its predecessor's hash, as the log chains
+/// them, with nothing else.
+func hashChain(_ stored: [StoredTenant]) -> Double {
+    var events = 0
+    var digest = [UInt8](repeating: 0, count: StoredRecord.hashSize)
+    let elapsed = timed {
+        for tenant in stored {
+            let log = tenant.tables["log"]!
+            var previous = [UInt8](repeating: 0, count: StoredRecord.hashSize)
+            for i in log.entries.indices {
+                log.withEntry(i) { _, value in
+                    let record = UnsafeRawBufferPointer(rebasing: value.dropLast(StoredRecord.hashSize))
+                    previous.withUnsafeBytes { p in digest.withUnsafeMutableBytes { StoredRecord.chainHash(previous: p, record: record, into: $0) } }
+                }
+                swap(&previous, &digest)
+            }
+            events += log.entries.count
+        }
+    }
+    precondition(digest.contains { $0 != 0 })
+    return Double(events) / elapsed
 }
 
 // MARK: Scan
@@ -363,6 +501,21 @@ func scanRows() throws {
     line("(c5) scan + hand-written ByteReader decode", handDecoded, against: raw, target: handDecoded >= 1_000_000 ? "(info) >= 1,000,000 ev/s" : "(info) below 1,000,000 ev/s")
 }
 
+/// What (a) cannot go below with this envelope, measured on the bytes the batched run stored:
+/// writing them with raw LMDB calls, hashing the chain, and both together (their times added).
+func floorRows(raw: Double) {
+    let stored = batchedPaths.map(StoredTenant.init(path:))
+    let bytes = rawStoredBytes(stored)
+    let hashes = hashChain(stored)
+    let both = 1 / (1 / bytes + 1 / hashes)
+    func line(_ name: String, _ rate: Double) {
+        print(String(format: "  %-58@ %12.0f ev/s   %5.1f%% of raw", name as NSString, rate, rate / raw * 100))
+    }
+    line("floor: raw LMDB writing the stored records and indexes", bytes)
+    line("floor: SHA-256 chain over the stored records alone", hashes)
+    line("floor: both (no encoding, no checks)", both)
+}
+
 func row(_ name: String, _ ours: Double, _ raw: Double, target: Double) {
     let ratio = ours / raw
     print(String(format: "%-34@ %12.0f ev/s   raw LMDB %12.0f ev/s   ratio %5.1f%%   target >= %.0f%% %@",
@@ -378,6 +531,11 @@ case "batched":
     print("bulkhead batched", try bulkheadBatched())
     print(String(format: "(cpu on the clock: user %.3f s, sys %.3f s; event construction off the clock: %.3f s)",
                  timedCPU.user, timedCPU.sys, eventConstructionSeconds))
+case "floors":
+    let rb = rawBatched()
+    let bb = try bulkheadBatched()
+    row("(a) batched, \(options.batch)/transaction", bb, rb, target: 0.5)
+    floorRows(raw: rb)
 case "raw-durable": print("raw durable", rawDurable())
 case "durable": print("bulkhead durable", try bulkheadDurable())
 case "scan": try scanRows()
@@ -385,6 +543,7 @@ default:
     let rb = rawBatched()
     let bb = try bulkheadBatched()
     row("(a) batched, \(options.batch)/transaction", bb, rb, target: 0.5)
+    floorRows(raw: rb)
     let rd = rawDurable()
     let bd = try bulkheadDurable()
     row("(b) one durable commit per event", bd, rd, target: 0.7)
