@@ -83,7 +83,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "bench-projections",
-            dependencies: ["Projections", "Workflows", "Domain", "EventLog", "Storage", "BulkheadCore"],
+            dependencies: ["Projections", "Workflows", "Domain", "EventLog", "Storage", "BulkheadCore", "CLMDB"],
             path: "Tools/bench-projections"
         ),
         .executableTarget(

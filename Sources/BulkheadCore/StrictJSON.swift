@@ -106,7 +106,8 @@ public enum StrictJSON {
         }
     }
 
-    static func describe(_ error: any Error) -> String {
+    /// Foundation's reason why a document did not parse.
+    public static func describe(_ error: any Error) -> String {
         let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
         return text ?? "the data is not valid JSON"
     }
@@ -128,8 +129,11 @@ public enum StrictJSON {
     }
 
     /// The first key that appears twice in one object (JSONSerialization silently keeps the last).
-    static func firstDuplicateKey(_ data: Data) -> String? {
-        var stack: [(isObject: Bool, keys: Set<[UInt8]>, expectingKey: Bool)] = []
+    ///
+    /// Keys are compared as the decoded dictionary compares them: unescaped (`"n\u0061me"` is
+    /// `"name"`) and as Swift strings (canonically equivalent spellings are one key).
+    public static func firstDuplicateKey(_ data: Data) -> String? {
+        var stack: [(isObject: Bool, keys: Set<String>, expectingKey: Bool)] = []
         let bytes = [UInt8](data)
         var i = 0
         while i < bytes.count {
@@ -143,8 +147,8 @@ public enum StrictJSON {
                 var j = i + 1
                 while j < bytes.count && bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
                 if let top = stack.last, top.isObject, top.expectingKey {
-                    let key = Array(bytes[(i + 1)..<min(j, bytes.count)])
-                    if !stack[stack.count - 1].keys.insert(key).inserted { return String(decoding: key, as: UTF8.self) }
+                    let key = unescapedKey(bytes[(i + 1)..<min(j, bytes.count)])
+                    if !stack[stack.count - 1].keys.insert(key).inserted { return key }
                     stack[stack.count - 1].expectingKey = false
                 }
                 i = j
@@ -153,6 +157,67 @@ public enum StrictJSON {
             i += 1
         }
         return nil
+    }
+
+    /// The bytes of the value of member `key` of the top-level object in `data` (a document that
+    /// parsed as an object, without duplicate keys), exactly as written; `nil` when it has none.
+    /// For a document that carries another one, such as an import line's command input, which is
+    /// then decoded from its own bytes.
+    public static func rawMember(_ key: String, in data: Data) -> Data? {
+        let bytes = [UInt8](data)
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var depth = 0, i = 0
+        var atKey = false, capturing = false
+        var start: Int?
+        func value(to end: Int) -> Data? {
+            guard let start else { return nil }
+            var last = end
+            while last > start, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[last - 1]) { last -= 1 }
+            return Data(bytes[start..<last])
+        }
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == quote {
+                var j = i + 1
+                while j < bytes.count && bytes[j] != quote { j += bytes[j] == backslash ? 2 : 1 }
+                if depth == 1 && atKey {
+                    capturing = unescapedKey(bytes[(i + 1)..<min(j, bytes.count)]) == key
+                    atKey = false
+                } else if depth == 1 && capturing && start == nil {
+                    start = i
+                }
+                i = j + 1
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                if depth == 1 && capturing && start == nil { start = i }
+                depth += 1
+                if depth == 1 { atKey = true }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return capturing ? value(to: i) : nil }
+            case UInt8(ascii: ","):
+                if depth == 1 {
+                    if capturing { return value(to: i) }
+                    atKey = true
+                }
+            case UInt8(ascii: ":"), 0x20, 0x09, 0x0A, 0x0D:
+                break
+            default:
+                if depth == 1 && capturing && start == nil { start = i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// A key's text from the bytes between its quotes, with its escapes resolved.
+    static func unescapedKey(_ raw: ArraySlice<UInt8>) -> String {
+        guard raw.contains(UInt8(ascii: "\\")) else { return String(decoding: raw, as: UTF8.self) }
+        let quoted = Data([UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")])
+        // The document parsed already, so its keys do; the raw text serves if one did not.
+        return (try? JSONSerialization.jsonObject(with: quoted, options: .fragmentsAllowed)) as? String ?? String(decoding: raw, as: UTF8.self)
     }
 
     static func firstNonInteger(in node: Any, path: String) -> String? {

@@ -65,26 +65,59 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// Checks a tenant's display name: 1 to 200 bytes, not blank, no control characters.
+    public static func validate(name: String) throws {
+        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw EventLogError.invalidTenant(field: "name", reason: "is blank")
+        }
+        guard name.utf8.count <= 200 else {
+            throw EventLogError.invalidTenant(field: "name", reason: "is \(name.utf8.count) bytes; at most 200")
+        }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw EventLogError.invalidTenant(field: "name", reason: "contains a control character")
+        }
+    }
+
+    /// Checks, without writing anything, that a tenant with this slug, name and id could be
+    /// registered now (``register(slug:name:id:at:)`` checks again in its transaction).
+    ///
+    /// - Throws: ``EventLogError/slugTaken(_:)``, ``EventLogError/invalidTenant(field:reason:)``.
+    public static func checkNew(slug: String, name: String, id: TenantID, in catalog: Catalog) throws {
+        try validate(slug: slug)
+        try validate(name: name)
+        try catalog.environment.read { tx in try catalog.checkUnused(tx, slug: slug, id: id) }
+    }
+
+    private func checkUnused(_ tx: some ReadableTransaction, slug: String, id: TenantID) throws {
+        if try tx.get(slugs, key: slug) != nil { throw EventLogError.slugTaken(slug) }
+        if try tx.get(tenants, key: PartitionKeys.eventID(id.uuid)) != nil {
+            throw EventLogError.invalidTenant(field: "id", reason: "\(id) is already registered")
+        }
+    }
+
     /// Registers a tenant with a new id.
     ///
     /// - Throws: ``EventLogError/slugTaken(_:)``, ``EventLogError/invalidTenant(field:reason:)``.
     public func register(slug: String, name: String, id: TenantID, at date: Date) throws -> TenantRecord {
         try Catalog.validate(slug: slug)
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, name.utf8.count <= 200 else {
-            throw EventLogError.invalidTenant(field: "name", reason: "must be 1 to 200 bytes and not blank")
-        }
+        try Catalog.validate(name: name)
         let record = TenantRecord(id: id, slug: slug, name: name, createdAt: date)
         try environment.write { tx in
-            if try tx.get(slugs, key: slug) != nil { throw EventLogError.slugTaken(slug) }
+            try checkUnused(tx, slug: slug, id: id)
             let key = PartitionKeys.eventID(id.uuid)
-            if try tx.get(tenants, key: key) != nil {
-                throw EventLogError.invalidTenant(field: "id", reason: "\(id) is already registered")
-            }
             try tx.put(tenants, key: key, value: try BinaryEncoder.encode(record))
             try tx.put(slugs, key: slug, value: key)
         }
         return record
+    }
+
+    /// Removes a registration that ``DataDirectory/createTenant(slug:name:id:at:)`` made but could
+    /// not complete (its partition failed to open): nothing else refers to it yet.
+    func unregister(_ record: TenantRecord) throws {
+        try environment.write { tx in
+            _ = try tx.delete(tenants, key: PartitionKeys.eventID(record.id.uuid))
+            _ = try tx.delete(slugs, key: record.slug)
+        }
     }
 
     /// The tenant with id `id`, or `nil`.

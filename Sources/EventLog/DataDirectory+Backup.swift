@@ -63,8 +63,14 @@ extension DataDirectory {
         return manifest
     }
 
-    /// Restores a backup: registers the tenant when this directory does not know it, and puts the
-    /// environment copy in its partition directory. Returns the manifest; verify the tenant after.
+    /// Restores a backup: checks the copy, then registers the tenant when this directory does not
+    /// know it and puts the environment copy in its partition directory. Returns the manifest;
+    /// verify the tenant after.
+    ///
+    /// The copy is opened in a staging directory first: a backup whose `data.mdb` records another
+    /// tenant, or whose head differs from its manifest's, is refused before the catalog or any
+    /// partition changes. Only then is the tenant registered and the copy moved into place (a
+    /// rename within the data directory).
     ///
     /// - Parameter replace: Overwrite an existing partition of the same tenant.
     public func restore(from source: String, replace: Bool, at date: Date) throws -> BackupManifest {
@@ -82,19 +88,38 @@ extension DataDirectory {
             throw BackupError.notABackup(source, reason: "the manifest does not decode: \(error)")
         }
         let target = directory(of: manifest.tenantId)
-        if let existing = try catalog.tenant(manifest.tenantId) {
-            if fm.fileExists(atPath: target + "/data.mdb") && !replace {
-                throw BackupError.tenantExists(existing.id, slug: existing.slug)
-            }
-        } else {
+        let existing = try catalog.tenant(manifest.tenantId)
+        if let existing, fm.fileExists(atPath: target + "/data.mdb"), !replace {
+            throw BackupError.tenantExists(existing.id, slug: existing.slug)
+        }
+        if existing == nil { try Catalog.checkNew(slug: manifest.slug, name: manifest.name, id: manifest.tenantId, in: catalog) }
+
+        // Staged beside the partition directories (same file system: the move is a rename).
+        let staging = target + ".restoring"
+        try? fm.removeItem(atPath: staging)
+        try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: staging) }
+        try fm.copyItem(atPath: source + "/data.mdb", toPath: staging + "/data.mdb")
+        let head: LogHead
+        do {
+            // Opening checks that the copy records this tenant's id; closed again at once.
+            let staged = try Partition(tenant: manifest.tenantId, directory: staging, options: partitionOptions)
+            head = try staged.head()
+        } catch {
+            throw BackupError.notABackup(source, reason: "its data.mdb is not tenant \(manifest.slug)'s partition: \(error)")
+        }
+        guard head.position == manifest.headPosition, head.hash.hexString == manifest.headHash else {
+            throw BackupError.notABackup(source, reason: "its data.mdb ends at position \(head.position) (\(head.hash.hexString)), the manifest says \(manifest.headPosition) (\(manifest.headHash))")
+        }
+
+        if existing == nil {
             _ = try catalog.register(slug: manifest.slug, name: manifest.name, id: manifest.tenantId, at: date)
         }
         try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
         for file in ["data.mdb", "lock.mdb"] where fm.fileExists(atPath: target + "/" + file) {
             try fm.removeItem(atPath: target + "/" + file)
         }
-        try fm.copyItem(atPath: source + "/data.mdb", toPath: target + "/data.mdb")
-        // Opening checks that the copy records this tenant's id.
+        try fm.moveItem(atPath: staging + "/data.mdb", toPath: target + "/data.mdb")
         _ = try partition(for: manifest.tenantId)
         return manifest
     }

@@ -43,12 +43,22 @@ public final class DataDirectory: @unchecked Sendable {
         (path as NSString).appendingPathComponent("tenants/\(tenant)")
     }
 
-    /// Registers a tenant and creates its partition.
+    /// Registers a tenant and creates its partition. When the partition cannot be created, the
+    /// registration is taken back: the slug stays free.
     public func createTenant(slug: String, name: String, id: TenantID, at date: Date) throws -> TenantRecord {
         let record = try catalog.register(slug: slug, name: name, id: id, at: date)
         lock.lock()
         defer { lock.unlock() }
-        let p = try Partition(tenant: record.id, directory: directory(of: record.id), options: partitionOptions, create: true)
+        let p: Partition
+        let partitionDirectory = directory(of: record.id)
+        let existed = FileManager.default.fileExists(atPath: partitionDirectory)
+        do {
+            p = try Partition(tenant: record.id, directory: partitionDirectory, options: partitionOptions, create: true)
+        } catch {
+            try catalog.unregister(record)
+            if !existed { try? FileManager.default.removeItem(atPath: partitionDirectory) }  // best effort: the error below is what matters
+            throw error
+        }
         open[record.id] = p
         alive[record.id] = WeakPartition(partition: p)
         touch(record.id)

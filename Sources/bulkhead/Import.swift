@@ -69,9 +69,23 @@ extension Bulkhead {
             if let firstFailure { throw ExitCode(firstFailure.exitCode) }
         }
 
+        /// A line's command name and its input's bytes, exactly as written (the command decoder
+        /// then sees what the user wrote: its duplicate keys, its size).
         func parse(_ text: String, line: Int) throws -> (String, Data) {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-                throw CLIFailure(code: "invalid", message: "malformed JSON (expected {\"command\": NAME, \"input\": {...}})", exitCode: 1)
+            let data = Data(text.utf8)
+            let object: [String: Any]
+            do {
+                guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                    throw CLIFailure(code: "invalid", message: "expected a JSON object {\"command\": NAME, \"input\": {...}}", exitCode: 1)
+                }
+                object = parsed
+            } catch let failure as CLIFailure {
+                throw failure
+            } catch {
+                throw CLIFailure(code: "invalid", message: "malformed JSON: \(StrictJSON.describe(error)) (expected {\"command\": NAME, \"input\": {...}})", exitCode: 1)
+            }
+            if let duplicate = StrictJSON.firstDuplicateKey(data) {
+                throw CLIFailure(code: "invalid", message: "field '\(duplicate)': appears twice in one object", exitCode: 1)
             }
             if let unknown = object.keys.sorted().first(where: { $0 != "command" && $0 != "input" }) {
                 throw CLIFailure(code: "invalid", message: "unknown field '\(unknown)' (a line has 'command' and 'input')", exitCode: 1)
@@ -79,11 +93,10 @@ extension Bulkhead {
             guard let name = object["command"] as? String else {
                 throw CLIFailure(code: "invalid", message: "field 'command': missing or not a string", exitCode: 1)
             }
-            let input = object["input"] ?? [String: Any]()
-            guard input is [String: Any] else {
+            guard object["input"] == nil || object["input"] is [String: Any] else {
                 throw CLIFailure(code: "invalid", message: "field 'input': expected a JSON object", exitCode: 1)
             }
-            return (name, try JSONSerialization.data(withJSONObject: input))
+            return (name, StrictJSON.rawMember("input", in: data) ?? Data("{}".utf8))
         }
 
         func report(_ line: Int, _ outcome: CommandResult?, _ failure: CLIFailure?) {

@@ -28,7 +28,9 @@ extension Bulkhead {
         }
 
         func run() async throws {
-            let directory = try data.open(create: true)
+            // An existing data directory only: every route needs a tenant's API key, so a service
+            // on a new, empty directory (a mistyped --data, say) could answer nothing but 401.
+            let directory = try data.open()
             guard let logger = ServiceLogging.standardErrorLogger(level: logLevel) else { throw ValidationError("bad --log-level") }
             let service = BulkheadService(ServiceConfiguration(host: host, port: port, dataPath: data.path, logger: logger), data: directory)
             logger.info("serving \(data.path) on http://\(host):\(port)")

@@ -24,6 +24,11 @@ extension Bulkhead {
             @OptionGroup var output: FormatOptions
 
             func run() throws {
+                // Refused before the data directory is created: a bad slug leaves nothing behind.
+                try CLIFailure.wrap {
+                    try Catalog.validate(slug: slug)
+                    try Catalog.validate(name: name)
+                }
                 let directory = try data.open(create: true)
                 let record = try CLIFailure.wrap { try directory.createTenant(slug: slug, name: name, id: .random(), at: Date()) }
                 switch output.format {

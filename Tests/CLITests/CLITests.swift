@@ -180,6 +180,64 @@ import Testing
         #expect(try restored("verify", "--tenant", "alpha").status == 0)
     }
 
+    @Test func aBackupThatDoesNotMatchItsManifestIsRefusedBeforeAnythingChanges() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        _ = try seeded(cli)
+        let backupDir = cli.data + "-backup"
+        defer { try? FileManager.default.removeItem(atPath: backupDir) }
+        #expect(try cli("backup", "--tenant", "alpha", backupDir).status == 0)
+        let manifestPath = backupDir + "/bulkhead-backup.json"
+        let original = try #require(FileManager.default.contents(atPath: manifestPath))
+        func editManifest(_ change: (inout [String: Any]) -> Void) throws {
+            var manifest = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            change(&manifest)
+            try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: manifestPath))
+        }
+
+        // A manifest naming another tenant than the one the data.mdb records: refused, and the new
+        // data directory gets no catalog entry and no partition.
+        let other = UUID().uuidString.lowercased()
+        try editManifest { $0["tenantId"] = other; $0["slug"] = "gamma" }
+        let fresh = CLI()
+        defer { fresh.cleanUp() }
+        #expect(try fresh("tenant", "create", "delta", "--name", "Delta").status == 0)
+        let freshBefore = try fresh.snapshot()
+        let wrongTenant = try fresh("restore", backupDir)
+        #expect(wrongTenant.status != 0)
+        #expect(wrongTenant.stderr.contains("not tenant gamma's partition"), "\(wrongTenant.stderr)")
+        #expect(try fresh.snapshot() == freshBefore)
+        #expect(!(try fresh("tenant", "list").stdout.contains("gamma")))
+        #expect(!FileManager.default.fileExists(atPath: fresh.data + "/tenants/" + other))
+
+        // A head that differs from the manifest's, restored over the live tenant with --replace:
+        // refused, and the live partition keeps its bytes.
+        try editManifest { $0["headPosition"] = 7 }
+        let before = try cli.snapshot()
+        let wrongHead = try cli("restore", backupDir, "--replace")
+        #expect(wrongHead.status != 0)
+        #expect(wrongHead.stderr.contains("ends at position 1") && wrongHead.stderr.contains("the manifest says 7"), "\(wrongHead.stderr)")
+        #expect(try cli.snapshot() == before)
+        #expect(try cli("verify", "--tenant", "alpha").status == 0)
+    }
+
+    @Test func aRefusedTenantCreateLeavesNoDataDirectoryBehind() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        let bad = try cli("tenant", "create", "Bad Slug", "--name", "Bad")
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("slug"), "\(bad.stderr)")
+        let blank = try cli("tenant", "create", "fine-slug", "--name", " ")
+        #expect(blank.status == 1)
+        #expect(blank.stderr.contains("name") && blank.stderr.contains("blank"), "\(blank.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.data))
+        // Serving needs an existing data directory: a mistyped --data is named, not created.
+        let serve = try cli("serve", "--port", "0")
+        #expect(serve.status == 2)
+        #expect(serve.stderr.contains("no Bulkhead data directory"), "\(serve.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.data))
+    }
+
     @Test func statsListsEveryTenant() throws {
         let cli = CLI()
         defer { cli.cleanUp() }

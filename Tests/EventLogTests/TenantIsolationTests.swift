@@ -168,6 +168,37 @@ import Testing
         }
     }
 
+    @Test func aTenantWhosePartitionCannotBeCreatedLeavesItsSlugFree() throws {
+        try withTemporaryDirectory { dir in
+            let data = try DataDirectory(path: dir)
+            let id = TenantID.random()
+            // A file where the partition's directory must go: the environment cannot be created.
+            try FileManager.default.createDirectory(atPath: dir + "/tenants", withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: data.directory(of: id), contents: Data("not a directory".utf8)))
+            #expect(throws: StorageError.self) { try data.createTenant(slug: "berko-tnf", name: "Berko", id: id, at: recordedAt) }
+            #expect(try data.catalog.allTenants().isEmpty)
+            // The file that was there is left alone, and the slug can be used.
+            #expect(FileManager.default.contents(atPath: data.directory(of: id)) == Data("not a directory".utf8))
+            let again = try data.createTenant(slug: "berko-tnf", name: "Berko", id: .random(), at: recordedAt)
+            #expect(try data.resolveTenant("berko-tnf").id == again.id)
+        }
+    }
+
+    @Test func tenantNamesAreCheckedByWhatIsWrong() throws {
+        try withTemporaryDirectory { dir in
+            let data = try DataDirectory(path: dir)
+            let cases: [(String, String)] = [
+                ("  ", "is blank"), (String(repeating: "n", count: 201), "is 201 bytes; at most 200"), ("Berko\u{7}TNF", "contains a control character"),
+            ]
+            for (name, reason) in cases {
+                #expect(throws: EventLogError.invalidTenant(field: "name", reason: reason)) {
+                    try data.createTenant(slug: "berko-tnf", name: name, id: .random(), at: recordedAt)
+                }
+            }
+            #expect(try data.catalog.allTenants().isEmpty)
+        }
+    }
+
     @Test func threadsAskingForOneTenantAtOnceShareOnePartition() throws {
         try withTemporaryDirectory { dir in
             let tenant: TenantID = try {

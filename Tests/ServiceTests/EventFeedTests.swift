@@ -54,6 +54,16 @@ import Testing
             headers[HTTPField.Name("Last-Event-ID")!] = String(head - 1)
             let resumed = try await client.call(.get, "/v1/events/stream?from=1", key: world.alpha.key, headers: headers)
             #expect(Self.ids(resumed.text) == [head])
+            // A Last-Event-ID that is not a position, or the largest one (nothing follows it), is
+            // refused by name, and the server goes on serving.
+            for bad in ["seven", "-1", String(UInt64.max)] {
+                headers[HTTPField.Name("Last-Event-ID")!] = bad
+                let refused = try await client.call(.get, "/v1/events/stream", key: world.alpha.key, headers: headers)
+                #expect(refused.status == 400)
+                #expect(refused.errorField == "Last-Event-ID")
+            }
+            let after = try await client.call(.get, "/v1/events?from=1&limit=1", key: world.alpha.key)
+            #expect(after.status == 200)
         }
     }
 

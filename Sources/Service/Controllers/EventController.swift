@@ -38,7 +38,8 @@ struct EventController {
     @Sendable func stream(_ request: Request, context: TenantRequestContext) async throws -> Response {
         var from = try Self.number(request, "from", default: 1, range: 1...UInt64.max)
         if let last = request.headers[HTTPField.Name("Last-Event-ID")!] {
-            guard let position = UInt64(last.trimmingCharacters(in: .whitespaces)) else {
+            // The largest position has no successor to resume from (and `+ 1` would trap).
+            guard let position = UInt64(last.trimmingCharacters(in: .whitespaces)), position < UInt64.max else {
                 throw ServiceError.invalid("Last-Event-ID", "'\(last)' is not an event position")
             }
             from = position + 1
