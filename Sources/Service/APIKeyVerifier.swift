@@ -3,24 +3,18 @@ import Domain
 import EventLog
 import Foundation
 import Projections
-import Synchronization
 
 /// Resolves an API key to the tenant it opens.
 ///
-/// The key's SHA-256 is looked up in the catalog (`Catalog.apiKey(hash:)`), which says which tenant
-/// and key id it belongs to and whether it was revoked; the tenant's own record of the key (its
-/// hash, from the tenancy projection) is then compared with the presented key's hash in constant
-/// time. The revocation flag is read from the catalog on every request, so a key revoked by the
-/// CLI in another process stops working at once; only the (immutable) hash of a key id is cached.
+/// The key's SHA-256 is looked up in the catalog (`Catalog.apiKey(hash:)`), an index that says
+/// which tenant and key id it belongs to; the tenant's own record of the key (from the tenancy
+/// projection, kept in step with its log) then decides: its hash is compared with the presented
+/// key's in constant time, and a key the tenant's log revoked is refused even when the catalog
+/// lags behind (its update follows the tenant's commit and can fail on its own). Both are read on
+/// every request, so a key revoked by the CLI in another process stops working at once.
 final class APIKeyVerifier: Sendable {
     private let data: DataDirectory
     private let engine: TenantEngine
-    private let hashes = Mutex<[KeyRef: [UInt8]]>([:])
-
-    private struct KeyRef: Hashable {
-        let tenant: TenantID
-        let keyID: UUID
-    }
 
     /// What a verified key opens.
     struct Verified: Sendable {
@@ -42,20 +36,11 @@ final class APIKeyVerifier: Sendable {
             throw ServiceError.unauthorized("unknown API key")
         }
         guard !record.revoked else { throw ServiceError.unauthorized("the API key was revoked") }
-        let ref = KeyRef(tenant: record.tenant, keyID: record.keyID)
-        let stored: [UInt8]
-        if let cached = hashes.withLock({ $0[ref] }) {
-            stored = cached
-        } else {
-            guard let info = try engine.read(tenant: record.tenant, { try $0.apiKey(record.keyID) }),
-                  let bytes = [UInt8](hex: info.keyHash) else {
-                throw ServiceError.unauthorized("unknown API key")
-            }
-            // The tenant's log is the truth: a key it revoked is refused even if the catalog lags.
-            guard info.revokedAt == nil else { throw ServiceError.unauthorized("the API key was revoked") }
-            hashes.withLock { $0[ref] = bytes }
-            stored = bytes
+        guard let info = try engine.read(tenant: record.tenant, { try $0.apiKey(record.keyID) }),
+              let stored = [UInt8](hex: info.keyHash) else {
+            throw ServiceError.unauthorized("unknown API key")
         }
+        guard info.revokedAt == nil else { throw ServiceError.unauthorized("the API key was revoked") }
         guard Self.constantTimeEqual(stored, presented) else { throw ServiceError.unauthorized("unknown API key") }
         return Verified(tenant: record.tenant, keyID: record.keyID)
     }

@@ -52,15 +52,45 @@ extension Bulkhead {
     }
 }
 
-/// Reads a command's JSON: inline text, `@FILE`, or `-` for standard input.
+/// Reads a command's JSON: inline text, `@FILE`, or `-` for standard input. A file or standard
+/// input is read up to one byte past the largest body a command may have: more is refused by
+/// its size without reading it all (`@/dev/zero` would never end).
 func readInput(_ input: String) throws -> Data {
-    if input == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-    if input.hasPrefix("@") {
-        let path = String(input.dropFirst())
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIFailure(code: "not_found", message: "cannot read the input file \(path)", exitCode: 2)
+    let limit = CommandCatalog.maxBodyBytes
+    func bounded(_ handle: FileHandle, _ source: String) throws -> Data {
+        var data = Data()
+        while data.count <= limit, let chunk = try handle.read(upToCount: limit + 1 - data.count), !chunk.isEmpty {
+            data.append(chunk)
+        }
+        guard data.count <= limit else {
+            throw CLIFailure(code: "invalid", message: "\(source) is over \(limit) bytes, the largest command body", exitCode: 1)
         }
         return data
     }
+    if input == "-" { return try bounded(FileHandle.standardInput, "standard input") }
+    if input.hasPrefix("@") {
+        let path = String(input.dropFirst())
+        let handle: FileHandle
+        do {
+            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        } catch {
+            throw CLIFailure(code: "not_found", message: "cannot read the input file \(path): \(readFailure(error))", exitCode: 2)
+        }
+        defer { try? handle.close() }  // read-only: nothing to lose on close
+        do {
+            return try bounded(handle, "the input file \(path)")
+        } catch let failure as CLIFailure {
+            throw failure
+        } catch {
+            throw CLIFailure(code: "not_found", message: "cannot read the input file \(path): \(readFailure(error))", exitCode: 2)
+        }
+    }
     return Data(input.utf8)
+}
+
+/// Why a file could not be read, in the system's words (no such file, permission denied, ...).
+func readFailure(_ error: any Error) -> String {
+    let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+    if let posix = underlying, posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(posix.code))) }
+    return (error as NSError).localizedDescription
 }

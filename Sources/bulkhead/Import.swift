@@ -33,8 +33,12 @@ extension Bulkhead {
             guard let actor else {
                 throw CLIFailure(code: "invalid", message: "no actor given: pass --actor with the user who runs the commands", exitCode: 1)
             }
-            let content = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
-            guard let content else { throw CLIFailure(code: "not_found", message: "cannot read \(file)", exitCode: 2) }
+            let content: Data
+            do {
+                content = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                throw CLIFailure(code: "not_found", message: "cannot read \(file): \(readFailure(error))", exitCode: 2)
+            }
             // Split the bytes, not a decoded string: a line that is not valid UTF-8 is refused with
             // its number instead of being silently repaired.
             let lines = content.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)

@@ -1,4 +1,6 @@
 import BulkheadCore
+import Domain
+@testable import EventLog
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -51,6 +53,29 @@ import Testing
             #expect(try await client.call(.get, "/v1/users", key: world.alpha.key).status == 401)
             // The other tenant's key is untouched.
             #expect(try await client.call(.get, "/v1/users", key: world.beta.key).status == 200)
+        }
+    }
+
+    @Test func aKeyTheTenantsLogRevokedIsRefusedEvenWhenTheCatalogMissedIt() async throws {
+        let world = try ServiceWorld()
+        try await world.app().test(.router) { client in
+            let second = try await client.call(.post, "/v1/commands/tenant.issueApiKey", key: world.alpha.key, body: #"{"label":"second"}"#)
+            let secondKey = try #require(second.object["apiKey"] as? String)
+            let secondID = try #require((second.object["ids"] as? [String: String])?["keyId"])
+            #expect(try await client.call(.get, "/v1/users", key: secondKey).status == 200)
+            try world.run(world.alpha.tenant, "tenant.revokeApiKey", #"{"keyId":"\#(secondID)"}"#)
+            // The catalog's update follows the tenant's commit and can fail on its own: put the
+            // catalog back to "not revoked", as if it had.
+            let catalog = world.data.catalog
+            let record = APIKeyRecord(keyID: try #require(UUID(uuidString: secondID)), tenant: world.alpha.tenant, revoked: false)
+            try catalog.environment.write { tx in
+                try tx.put(catalog.apiKeys, key: APIKeys.hashBytes(secondKey), value: try BinaryEncoder.encode(record))
+            }
+            #expect(try catalog.apiKey(hash: APIKeys.hashBytes(secondKey))?.revoked == false)
+            let refused = try await client.call(.get, "/v1/users", key: secondKey)
+            #expect(refused.status == 401)
+            #expect(refused.errorMessage == "the API key was revoked")
+            #expect(try await client.call(.get, "/v1/users", key: world.alpha.key).status == 200)
         }
     }
 
