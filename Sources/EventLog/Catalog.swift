@@ -156,10 +156,15 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Stores an API key's hash for `tenant`.
+    /// Stores an API key's hash for `tenant`. Storing the same record again changes nothing (a
+    /// transaction that stores it may be run again); another record under the hash is refused.
     public func storeAPIKey(hash: [UInt8], record: APIKeyRecord) throws {
+        let encoded = try BinaryEncoder.encode(record)
         try environment.write { tx in
-            try tx.put(apiKeys, key: hash, value: try BinaryEncoder.encode(record), flags: .noOverwrite)
+            let clash = try tx.putIfAbsent(apiKeys, key: hash, value: encoded) { existing in existing.sameBytes(encoded) }
+            if clash == false {
+                throw EventLogError.invalidTenant(field: "apiKey", reason: "another key is stored under this key's hash")
+            }
         }
     }
 

@@ -26,9 +26,25 @@ public struct LogReader {
     func headDigest() throws -> (UInt64, ChainHash) {
         try transaction.withCursor(tables.log) { cursor in
             guard try cursor.last() else { return (0, partition.genesisDigest) }
-            let position = PartitionKeys.readPosition(cursor.key) ?? 0
+            guard let position = PartitionKeys.readPosition(cursor.key) else {
+                // Not a log key at all: the table was written by something other than the log.
+                throw EventLogError.corruptRecord(tenant: partition.tenant, position: 0, reason: "the log's last key is \(cursor.key.count) bytes, not an 8-byte position")
+            }
             let hash = try storedHash(cursor.value, position: position)
             return (position, try digest(hash, position: position))
+        }
+    }
+
+    /// When the last event was recorded, or `nil` for an empty log.
+    public func lastRecordedAt() throws -> Date? {
+        try transaction.withCursor(tables.log) { cursor -> Date? in
+            guard try cursor.last() else { return nil }
+            let position = PartitionKeys.readPosition(cursor.key) ?? 0
+            do {
+                return try EventRecord.view(cursor.value).0.recordedAt
+            } catch {
+                throw EventLogError.corruptRecord(tenant: partition.tenant, position: position, reason: "\(error)")
+            }
         }
     }
 

@@ -35,6 +35,10 @@ enum ProjectionTables {
         }
     }
 
+    /// The key, beside a projection's meta, of the token of the rebuild that owns its `building`
+    /// generation (`#` is in no projection's name).
+    static func rebuildTokenKey(_ projection: String) -> String { projection + "#rebuild" }
+
     static func setMeta(_ tx: WriteTransaction, _ table: Table, _ projection: String, _ meta: ProjectionMeta) throws {
         try tx.put(table, key: projection, value: meta.encodedBytes())
     }

@@ -607,6 +607,8 @@ public enum ProjectionError: Error, Equatable, CustomStringConvertible, Sendable
     case unknownProjection(String, known: [String])
     /// A projection was never built for this tenant.
     case notBuilt(String)
+    /// Another rebuild of the projection started while this one ran: this one stopped.
+    case rebuildSuperseded(String)
 
     /// One line a person can act on.
     public var description: String {
@@ -615,6 +617,7 @@ public enum ProjectionError: Error, Equatable, CustomStringConvertible, Sendable
         case .readOnly: return "this projection store is read-only"
         case .unknownProjection(let name, let known): return "unknown projection '\(name)'; known: \(known.joined(separator: ", "))"
         case .notBuilt(let name): return "projection '\(name)' has not been built for this tenant; run a rebuild"
+        case .rebuildSuperseded(let name): return "another rebuild of projection '\(name)' started while this one ran: this one stopped and changed nothing live; the other goes on"
         }
     }
 }

@@ -52,7 +52,8 @@ public struct ProjectionStatus: Codable, Equatable, Sendable {
     public var state: String {
         guard let builtVersion, let position else { return head == 0 ? "ok" : "missing" }
         if builtVersion != currentVersion { return "stale" }
-        return position == head ? "ok" : "behind"
+        // The head is read just before the meta: an append in between leaves the meta ahead.
+        return position >= head ? "ok" : "behind"
     }
 }
 
@@ -67,7 +68,10 @@ extension TenantEngine {
     /// switches generations and drops the old one (or, for a dry run, drops the new one and
     /// reports what it would have changed). Only `tenant`'s environment is opened; a projector
     /// reaches nothing but its own new table. A rebuild killed half-way leaves the live generation
-    /// as it was; the next rebuild starts afresh.
+    /// as it was; the next rebuild starts afresh. Two rebuilds of one projection never interleave:
+    /// the later one takes the new generation over (each rebuild stores a token beside the
+    /// projection's meta and checks it in every transaction), and the earlier one stops with
+    /// ``ProjectionError/rebuildSuperseded(_:)``, having changed nothing live.
     ///
     /// - Parameters:
     ///   - differenceLimit: How many differences to describe in the report.
@@ -102,8 +106,18 @@ extension TenantEngine {
 
     /// The tenant's projections as of `position` (inclusive) or `time`, computed in memory from the
     /// log without touching the stored projections. `body` reads them.
+    ///
+    /// - Throws: ``InputError`` (field `asOf`) for a position past the tenant's last event: a
+    ///   mistyped position, or one of another tenant, is named rather than answered with the
+    ///   current state.
     public func asOf<R>(tenant: TenantID, position: UInt64? = nil, time: Date? = nil, _ body: (TenantView) throws -> R) throws -> R {
         let partition = try data.partition(for: tenant)
+        if let position {
+            let head = try partition.head().position
+            guard position <= head else {
+                throw InputError(field: "asOf", reason: "position \(position) is past the tenant's last event, \(head)")
+            }
+        }
         let stores = try Rebuilder.memoryProjection(partition: partition, projectors: projectors, upTo: position, until: time)
         return try body(TenantView(tenant: tenant, stores: stores.mapValues { ProjectionStore(.memory($0)) }))
     }
@@ -221,6 +235,7 @@ struct Rebuilder {
     let chunkSize: Int
 
     func run(dryRun: Bool, differenceLimit: Int, progress: ((UInt64, UInt64) -> Void)?) throws -> RebuildReport {
+        let token = withUnsafeBytes(of: UUID().uuid) { Array($0) }
         // 1. Claim a fresh generation for each projection (clearing what a killed rebuild left).
         let targets: [String: UInt32] = try partition.write { log in
             let tx = log.transaction
@@ -241,6 +256,7 @@ struct Rebuilder {
                 var updated = meta
                 updated.building = target
                 try ProjectionTables.setMeta(tx, metaTable, projector.name, updated)
+                try tx.put(metaTable, key: ProjectionTables.rebuildTokenKey(projector.name), value: token)
                 targets[projector.name] = target
             }
             return targets
@@ -250,6 +266,7 @@ struct Rebuilder {
         var events: UInt64 = 0
         while true {
             let (applied, last, head, done) = try partition.write { log -> (UInt64, UInt64, UInt64, Bool) in
+                try checkOwnership(log.transaction, targets, token)
                 let stores = try newStores(log.transaction, targets)
                 let (n, last) = try apply(log.reader, from: position + 1, limit: chunkSize, stores, finish: false)
                 let head = try log.reader.head().position
@@ -265,6 +282,7 @@ struct Rebuilder {
         var finished = false
         while !finished {
             finished = try partition.write { log in
+                try checkOwnership(log.transaction, targets, token)
                 let stores = try newStores(log.transaction, targets)
                 var done = true
                 for projector in projectors {
@@ -278,6 +296,7 @@ struct Rebuilder {
         // 4. Catch up whatever was appended meanwhile, then switch (or diff and discard).
         return try partition.write { log in
             let tx = log.transaction
+            try checkOwnership(tx, targets, token)
             let metaTable = try ProjectionTables.metaTable(tx)
             let stores = try newStores(tx, targets)
             let (n, _) = try apply(log.reader, from: position + 1, limit: .max, stores, finish: true)
@@ -291,6 +310,7 @@ struct Rebuilder {
                 let oldTable = try tx.openTable(named: ProjectionTables.tableName(projector.name, meta.generation), create: false)
                 try diff.compare(projector, tx, oldTable, newTable)
                 meta.building = nil
+                _ = try tx.delete(metaTable, key: ProjectionTables.rebuildTokenKey(projector.name))
                 if dryRun {
                     try tx.dropTable(newTable)
                 } else {
@@ -303,6 +323,19 @@ struct Rebuilder {
             }
             return RebuildReport(tenant: partition.tenant, projections: projectors.map(\.name), events: events,
                                  switched: !dryRun, differences: diff.items, differenceCount: diff.count)
+        }
+    }
+
+    /// Throws ``ProjectionError/rebuildSuperseded(_:)`` unless every projection's `building`
+    /// generation is still this rebuild's target, under this rebuild's token.
+    private func checkOwnership(_ tx: WriteTransaction, _ targets: [String: UInt32], _ token: [UInt8]) throws {
+        let metaTable = try ProjectionTables.metaTable(tx)
+        for projector in projectors {
+            let meta = try ProjectionTables.meta(tx, metaTable, projector.name)
+            let owner = try tx.get(metaTable, key: ProjectionTables.rebuildTokenKey(projector.name))
+            guard let target = targets[projector.name], let meta, meta.building == target, meta.generation != target, owner == token else {
+                throw ProjectionError.rebuildSuperseded(projector.name)
+            }
         }
     }
 

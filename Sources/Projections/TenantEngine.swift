@@ -81,10 +81,14 @@ public final class TenantEngine: Sendable {
     ///   nothing of the batch was written.
     public func execute(batch: [(command: any Command, actor: String)], tenant: TenantID) throws -> [Result<CommandOutcome, CommandError>] {
         let partition = try data.partition(for: tenant)
-        let now = clock.now
         let results: [Result<CommandOutcome, CommandError>]
         do {
             results = try partition.write { log in
+                // Read once the writer lock is held, and never before the last event's time: a
+                // batch that waited for the lock must not be recorded before one that committed
+                // meanwhile. Recorded-at times then rise with positions, and as-of a time is a
+                // prefix of the log.
+                let now = max(clock.now, try log.reader.lastRecordedAt() ?? .distantPast)
                 var session = try ProjectionSession(log: log, projectors: projectors)
                 var results: [Result<CommandOutcome, CommandError>] = []
                 for (command, actor) in batch {
@@ -99,13 +103,18 @@ public final class TenantEngine: Sendable {
                 // appended, the transaction is aborted rather than committed.
                 guard !log.batches.isEmpty else { throw NothingAppended(results: results) }
                 try session.finish(log: &log)
+                // The catalog's index of API keys is written before the tenant's commit, never
+                // after it: if it fails, nothing of the batch is committed (and the caller is told);
+                // if the tenant's commit then fails, the catalog holds a key no tenant record
+                // backs (it opens nothing: the tenant's record decides) or a revocation the log
+                // lacks (the key is refused early). A committed change is never reported as failed.
+                for (index, result) in results.enumerated() {
+                    if case .success(let outcome) = result { try syncCatalog(outcome, command: batch[index].command, tenant: tenant) }
+                }
                 return results
             }
         } catch let nothing as NothingAppended {
             results = nothing.results
-        }
-        for (index, result) in results.enumerated() {
-            if case .success(let outcome) = result { try syncCatalog(outcome, command: batch[index].command, tenant: tenant) }
         }
         return results
     }
@@ -136,7 +145,9 @@ public final class TenantEngine: Sendable {
         try execute(try CommandCatalog.decode(name: name, json: json), tenant: tenant, actor: actor)
     }
 
-    /// The catalog indexes API key hashes for the HTTP service: keep it in step with the tenant's log.
+    /// The catalog indexes API key hashes for the HTTP service: keep it in step with the tenant's
+    /// log. Called inside the tenant's write transaction, which may run again (after growing its
+    /// map): both writes are idempotent.
     private func syncCatalog(_ outcome: CommandOutcome, command: any Command, tenant: TenantID) throws {
         if let issue = command as? IssueAPIKey, let secret = outcome.secret, let keyId = outcome.ids["keyId"] {
             _ = issue
@@ -146,7 +157,11 @@ public final class TenantEngine: Sendable {
         }
     }
 
-    static func checkActor(_ actor: String) throws {
+    /// Checks an actor as every command's is checked: 1 to ``LogWriter/maxActorBytes`` bytes, not
+    /// blank, no control characters.
+    ///
+    /// - Throws: ``CommandError/invalid(field:reason:)`` naming the field `actor`.
+    public static func checkActor(_ actor: String) throws {
         guard !actor.trimmingCharacters(in: .whitespaces).isEmpty, actor.utf8.count <= LogWriter.maxActorBytes,
               !actor.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {

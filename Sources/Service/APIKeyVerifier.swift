@@ -45,6 +45,13 @@ final class APIKeyVerifier: Sendable {
         return Verified(tenant: record.tenant, keyID: record.keyID)
     }
 
+    /// Whether the tenant's log has revoked key `keyID` (or no longer knows it): for streams
+    /// that outlive the request that verified their key.
+    func isRevoked(tenant: TenantID, keyID: UUID) throws -> Bool {
+        guard let info = try engine.read(tenant: tenant, { try $0.apiKey(keyID) }) else { return true }
+        return info.revokedAt != nil
+    }
+
     /// Compares two byte strings in time that depends only on their lengths.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }

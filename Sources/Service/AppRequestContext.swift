@@ -45,6 +45,8 @@ public struct TenantRequestContext: ChildRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The tenant the request's API key opens.
     public let tenant: TenantID
+    /// The id of that API key.
+    public let apiKeyID: UUID?
 
     /// Takes the tenant from the parent context.
     ///
@@ -56,5 +58,6 @@ public struct TenantRequestContext: ChildRequestContext {
         }
         coreContext = context.coreContext
         self.tenant = tenant
+        apiKeyID = context.apiKeyID
     }
 }

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Projections
+import Synchronization
 
 /// Everything the HTTP service's routes share: the open data directory, the engine, the per-tenant
 /// committers, the API key verifier and the metrics.
@@ -25,6 +26,8 @@ public final class BulkheadService: Sendable {
     public let metrics: ServiceMetrics
     let committer: CommitCoordinator
     let verifier: APIKeyVerifier
+    /// How many event streams are open now (also the `bulkhead_event_streams_open` gauge).
+    let openStreams = Atomic<Int>(0)
 
     /// Opens (creating) the data directory at `configuration.dataPath`.
     public convenience init(_ configuration: ServiceConfiguration) throws {

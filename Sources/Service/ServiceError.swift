@@ -99,6 +99,7 @@ extension ServiceError {
             }
         case let e as ProjectionError:
             if case .unknownProjection = e { return ServiceError(.badRequest, code: "invalid", message: e.description, field: "projections") }
+            if case .rebuildSuperseded = e { return ServiceError(.conflict, code: "conflict", message: e.description) }
             return nil
         case let e as HTTPError:
             return ServiceError(e.status, code: Self.code(for: e.status), message: e.body ?? e.status.reasonPhrase)

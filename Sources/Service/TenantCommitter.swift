@@ -49,16 +49,28 @@ final class TenantCommitter: Sendable {
         queue = DispatchQueue(label: "bulkhead.commit.\(tenant)", qos: .userInitiated)
     }
 
+    /// How many commands may wait for the tenant's next commits: beyond that a command is turned
+    /// away at once (503) rather than queued without bound.
+    var maxPending: Int { maxBatch * 16 }
+
     /// Decides and applies `command` in the tenant's next group commit.
     ///
-    /// - Throws: ``CommandError`` for a refusal (nothing of it written); storage and log errors.
+    /// - Throws: ``CommandError`` for a refusal (nothing of it written); ``ServiceError`` 503 when
+    ///   ``maxPending`` commands already wait; storage and log errors.
     func submit(_ command: any Command, actor: String) async throws -> CommandOutcome {
         try await withCheckedThrowingContinuation { continuation in
-            let start = state.withLock { state -> Bool in
+            let (start, full) = state.withLock { state -> (Bool, Bool) in
+                guard state.pending.count < maxPending else { return (false, true) }
                 state.pending.append(Pending(command: command, actor: actor, continuation: continuation))
-                guard !state.draining else { return false }
+                guard !state.draining else { return (false, false) }
                 state.draining = true
-                return true
+                return (true, false)
+            }
+            if full {
+                continuation.resume(throwing: ServiceError(
+                    .serviceUnavailable, code: "unavailable",
+                    message: "\(maxPending) commands of this tenant are waiting to be committed; nothing of this one was written: retry shortly"))
+                return
             }
             if start { queue.async { self.drain() } }
         }

@@ -127,12 +127,23 @@ public final class Environment: @unchecked Sendable {
             throw truncated(" (or it ends in free pages, which could not be checked: \(String(cString: strerror(rc))))")
         }
         let missing = UInt64(size / pageSize)...UInt64(info.me_last_pgno)
-        let allFree = (try? freePages(env, within: missing)) == missing.count
-        if !allFree {
-            // Left as found, unless something else has lengthened the file since.
-            if lseek(fd, 0, SEEK_END) == off_t(needed) { _ = ftruncate(fd, off_t(size)) }
+        let free: Int
+        do {
+            free = try freePages(env, within: missing)
+        } catch {
+            cutBack(fd, from: needed, to: size)
+            throw truncated(" (or it ends in free pages, which could not be checked: \(error))")
+        }
+        if free != missing.count {
+            cutBack(fd, from: needed, to: size)
             throw truncated("")
         }
+    }
+
+    /// Cuts a file lengthened for the check back to its length: left as found, unless something
+    /// else has lengthened it since. Best effort: the refusal that follows is what the caller sees.
+    private static func cutBack(_ fd: Int32, from lengthened: Int, to size: Int) {
+        if lseek(fd, 0, SEEK_END) == off_t(lengthened) { _ = ftruncate(fd, off_t(size)) }
     }
 
     /// How many pages of `range` the environment's free list holds (read with a cursor on LMDB's

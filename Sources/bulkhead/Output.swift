@@ -40,6 +40,7 @@ struct CLIFailure: Error {
             case .unknownProjection: return CLIFailure(code: "invalid", message: e.description, exitCode: 1)
             case .corrupt: return CLIFailure(code: "integrity", message: e.description, exitCode: 4)
             case .notBuilt, .readOnly: return CLIFailure(code: "internal", message: e.description, exitCode: 5)
+            case .rebuildSuperseded: return CLIFailure(code: "conflict", message: e.description, exitCode: 3)
             }
         case let e as EventDecodingError: return CLIFailure(code: "integrity", message: e.description, exitCode: 4)
         case let e as StorageError:

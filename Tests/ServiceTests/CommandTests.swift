@@ -67,7 +67,8 @@ import Testing
             #expect(noActor.errorField == "X-Bulkhead-Actor")
             let badActor = try await client.call(.post, "/v1/commands/project.create", key: key, actor: String(repeating: "a", count: 400), body: #"{"name":"X"}"#)
             #expect(badActor.status == 400)
-            #expect(badActor.errorField == "actor")
+            // Named by the header the client sent.
+            #expect(badActor.errorField == "X-Bulkhead-Actor")
             // 404: an unknown command, an unknown id.
             let unknownCommand = try await client.call(.post, "/v1/commands/project.explode", key: key, body: "{}")
             #expect(unknownCommand.status == 404)

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import Service
+import Synchronization
 import Testing
 
 /// The audit feed: pages by position, and server-sent events that catch up and then follow.
@@ -81,6 +82,21 @@ import Testing
             #expect(Self.ids(reply.text) == [head + 1])
             #expect(reply.text.contains("\"name\":\"Live\""))
             #expect(!reply.text.contains("Beta Live"))
+        }
+    }
+
+    @Test func aStreamEndsWhenItsKeyIsRevoked() async throws {
+        let world = try ServiceWorld(streamMaxDuration: .seconds(5), streamKeepAlive: .milliseconds(100))
+        let head = try world.head(world.alpha.tenant)
+        try await world.app().test(.router) { client in
+            async let stream = client.call(.get, "/v1/events/stream?from=\(head + 1)", key: world.alpha.key)
+            // Revoked once the stream is open (its key was good when it connected).
+            while world.service.openStreams.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try world.run(world.alpha.tenant, "tenant.revokeApiKey", #"{"keyId":"\#(world.alpha.keyID.lower)"}"#)
+            let reply = try await stream
+            // Ended by the revocation (the error event it carries), not by the stream's 5 s.
+            #expect(reply.text.hasSuffix("event: error\ndata: {\"error\":{\"code\":\"unauthorized\",\"message\":\"the API key was revoked\"}}\n\n"), "\(reply.text.suffix(200))")
+            #expect(!reply.text.contains("end of stream"))
         }
     }
 

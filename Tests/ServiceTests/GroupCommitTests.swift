@@ -45,6 +45,39 @@ import Testing
         }
     }
 
+    @Test func aTenantsQueueIsBoundedAndTurnsAwayTheRestWithoutWritingThem() async throws {
+        let world = try ServiceWorld()
+        let tenant = world.alpha.tenant
+        let committer = world.service.committer.committer(for: tenant)
+        let before = try world.head(tenant)
+        let limit = committer.maxPending
+        committer.queue.suspend()
+        let outcomes = try await withThrowingTaskGroup(of: Result<CommandOutcome, any Error>.self) { group in
+            for index in 0..<limit {
+                group.addTask {
+                    do { return .success(try await committer.submit(CreateProject(name: "Queued \(index)"), actor: "a@alpha.example")) } catch { return .failure(error) }
+                }
+            }
+            while committer.pendingCount < limit { try await Task.sleep(for: .milliseconds(5)) }
+            // One more than the queue holds: turned away at once, while the others wait.
+            let extra: Result<CommandOutcome, any Error>
+            do { extra = .success(try await committer.submit(CreateProject(name: "One too many"), actor: "a@alpha.example")) } catch { extra = .failure(error) }
+            committer.queue.resume()
+            var outcomes = [extra]
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        let refused = outcomes.compactMap { outcome -> ServiceError? in
+            if case .failure(let error as ServiceError) = outcome { return error }
+            return nil
+        }
+        #expect(refused.count == 1)
+        #expect(refused.first?.status == .serviceUnavailable)
+        #expect(refused.first?.code == "unavailable")
+        #expect(outcomes.filter { (try? $0.get()) != nil }.count == limit)
+        #expect(try world.head(tenant) == before + UInt64(limit))
+    }
+
     @Test func commandsWaitingTogetherShareOneCommitAndAreDecidedInOrder() async throws {
         let world = try ServiceWorld()
         let tenant = world.alpha.tenant

@@ -88,6 +88,13 @@ import Testing
             #expect(beforeProject.status == 404)
             let users = try await client.call(.get, "/v1/users?asOf=1", key: a.key)
             #expect(users.array.isEmpty)
+            // A position past the tenant's head (mistyped, or another tenant's) is named, not
+            // answered with the current state.
+            let head = try world.head(a.tenant)
+            let past = try await client.call(.get, "/v1/projects?asOf=\(head + 1)", key: a.key)
+            #expect(past.status == 400)
+            #expect(past.errorField == "asOf")
+            #expect(past.errorMessage?.contains("past the tenant's last event, \(head)") == true, "\(String(describing: past.errorMessage))")
         }
     }
 

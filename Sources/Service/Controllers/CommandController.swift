@@ -29,6 +29,12 @@ struct CommandController {
         guard let actor = request.headers[Self.actorHeader], !actor.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ServiceError.invalid("X-Bulkhead-Actor", "the header is required: the user recorded as the actor of the events")
         }
+        // Checked here too, so that a refusal names the header the client sent.
+        do {
+            try TenantEngine.checkActor(actor)
+        } catch let CommandError.invalid(_, reason) {
+            throw ServiceError.invalid("X-Bulkhead-Actor", reason)
+        }
         let body = try await RequestBodyLimit.collect(request, limit: CommandCatalog.maxBodyBytes)
         let command = try CommandCatalog.decode(name: name, json: body.isEmpty ? Data("{}".utf8) : body)
         let outcome = try await service.committer.submit(command, tenant: context.tenant, actor: actor)

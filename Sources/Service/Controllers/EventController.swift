@@ -4,6 +4,7 @@ import EventLog
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import Workflows
 
 /// The tenant's audit feed: `GET /v1/events` (pages of envelopes by position) and
@@ -24,8 +25,10 @@ struct EventController {
     @Sendable func page(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let from = try Self.number(request, "from", default: 1, range: 1...UInt64.max)
         let limit = Int(try Self.number(request, "limit", default: 100, range: 1...UInt64(Self.maxPage)))
-        let partition = try service.data.partition(for: context.tenant)
-        let (lines, head) = try partition.read { log in (try Self.render(log, from: from, limit: limit), try log.head().position) }
+        let (data, tenant) = (service.data, context.tenant)
+        let (lines, head) = try await Offload.run {
+            try data.partition(for: tenant).read { log in (try Self.render(log, from: from, limit: limit), try log.head().position) }
+        }
         let next = from + UInt64(lines.count)
         return JSONResponse.text("{\"events\":[\(lines.map(\.json).joined(separator: ","))],\"head\":\(head),\"next\":\(next)}")
     }
@@ -34,7 +37,9 @@ struct EventController {
     /// reconnecting client sends) as an SSE `message` with `id:` its position and `event:` its
     /// type; then new events as they are committed (the log's head is polled every
     /// `streamPollInterval`), keep-alive comments when idle, and the end of the stream after
-    /// `streamMaxDuration` (the client reconnects with `Last-Event-ID`).
+    /// `streamMaxDuration` (the client reconnects with `Last-Event-ID`). The stream also ends when
+    /// the server shuts down gracefully (so shutdown does not wait for it) and when the key that
+    /// opened it is revoked (checked with each keep-alive).
     @Sendable func stream(_ request: Request, context: TenantRequestContext) async throws -> Response {
         var from = try Self.number(request, "from", default: 1, range: 1...UInt64.max)
         if let last = request.headers[HTTPField.Name("Last-Event-ID")!] {
@@ -45,7 +50,11 @@ struct EventController {
             from = position + 1
         }
         let start = from
-        let partition = try service.data.partition(for: context.tenant)
+        let (data, tenant) = (service.data, context.tenant)
+        let partition = try await Offload.run { try data.partition(for: tenant) }
+        let verifier = service.verifier
+        let keyID = context.apiKeyID
+        let service = service
         let configuration = service.configuration
         let metrics = service.metrics
         let logger = context.logger
@@ -55,17 +64,27 @@ struct EventController {
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
         let body = ResponseBody { writer in
             metrics.stream(opened: true)
-            defer { metrics.stream(opened: false) }
+            service.openStreams.add(1, ordering: .relaxed)
+            defer {
+                metrics.stream(opened: false)
+                service.openStreams.subtract(1, ordering: .relaxed)
+            }
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: configuration.streamMaxDuration)
             var next = start
             var lastWrite = clock.now
             try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+            var ending = "end of stream"
             while clock.now < deadline {
                 try Task.checkCancellation()
+                if Task.isShuttingDownGracefully {
+                    ending = "the server is shutting down"
+                    break
+                }
                 let lines: [RenderedEvent]
                 do {
-                    lines = try partition.read { log in try Self.render(log, from: next, limit: Self.maxPage) }
+                    let from = next
+                    lines = try await Offload.run { try partition.read { log in try Self.render(log, from: from, limit: Self.maxPage) } }
                 } catch {
                     logger.error("event stream failed", metadata: ["error": .string(String(describing: error))])
                     try await writer.write(ByteBuffer(string: "event: error\ndata: {\"error\":{\"code\":\"internal\",\"message\":\"the stream failed; reconnect with Last-Event-ID\"}}\n\n"))
@@ -80,12 +99,17 @@ struct EventController {
                     continue
                 }
                 if clock.now - lastWrite >= configuration.streamKeepAlive {
+                    if let keyID, try await Offload.run({ try verifier.isRevoked(tenant: tenant, keyID: keyID) }) {
+                        try await writer.write(ByteBuffer(string: "event: error\ndata: {\"error\":{\"code\":\"unauthorized\",\"message\":\"the API key was revoked\"}}\n\n"))
+                        try await writer.finish(nil)
+                        return
+                    }
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     lastWrite = clock.now
                 }
                 try await Task.sleep(for: configuration.streamPollInterval)
             }
-            try await writer.write(ByteBuffer(string: ": end of stream; reconnect with Last-Event-ID to go on\n\n"))
+            try await writer.write(ByteBuffer(string: ": \(ending); reconnect with Last-Event-ID to go on\n\n"))
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)

@@ -69,8 +69,9 @@ struct QueryController {
         let engine = service.engine
         let tenant = context.tenant
         guard let asOf = request.uri.queryParameters["asOf"].map(String.init) else {
-            // A live read is one short LMDB read transaction: done here, with no await inside.
-            return try engine.read(tenant: tenant, body)
+            // A live read is one short LMDB read transaction, but opening a projection table (after
+            // a rebuild switched generations, say) can wait on LMDB's writer lock: off the pool.
+            return try await Offload.run { try engine.read(tenant: tenant, body) }
         }
         if let position = UInt64(asOf) {
             return try await Offload.run { try engine.asOf(tenant: tenant, position: position, body) }

@@ -23,7 +23,10 @@ struct APIKeyMiddleware: RouterMiddleware {
         }
         let key = parts[1].trimmingCharacters(in: .whitespaces)
         guard !key.isEmpty, key.utf8.count <= 256 else { throw ServiceError.unauthorized("unknown API key") }
-        let verified = try verifier.verify(key: key)
+        // Off the cooperative pool: opening a tenant's environment or a projection table can wait
+        // on LMDB's writer lock, which a commit holds through its fsync.
+        let verifier = verifier
+        let verified = try await Offload.run { try verifier.verify(key: key) }
         var context = context
         context.authenticatedTenant = verified.tenant
         context.apiKeyID = verified.keyID
