@@ -95,6 +95,13 @@ public final class Partition: Sendable {
         try environment.read { tx in try body(LogReader(partition: self, transaction: tx)) }
     }
 
+    /// The log as `transaction` (a read transaction of this partition's environment) sees it: for
+    /// code that reads projections and the log on one snapshot.
+    public func reader(in transaction: ReadTransaction) -> LogReader {
+        precondition(transaction.environment === environment, "a transaction of another environment")
+        return LogReader(partition: self, transaction: transaction)
+    }
+
     /// Appends `events` to `stream` in one transaction.
     ///
     /// - Parameters:

@@ -126,17 +126,21 @@ extension TenantEngine {
     ///
     /// One projection at a time, compared with a cursor over the stored table: memory holds one
     /// recomputed projection, not all of them and not copies of the stored ones. Each pass reads
-    /// the log, decoding only the events its projector handles.
+    /// the log, decoding only the events its projector handles, up to the position the stored
+    /// projection says it applied, in the same read transaction as the comparison: commands
+    /// committed meanwhile are not mistaken for drift.
     /// - Returns: The differences (empty when the stored projections have not drifted).
     public func check(tenant: TenantID, differenceLimit: Int = 50) throws -> (differences: [ProjectionDifference], count: Int) {
         let partition = try data.partition(for: tenant)
         var diff = DifferenceCollector(limit: differenceLimit)
         for projector in projectors {
-            let fresh = try Rebuilder.memoryProjection(partition: partition, projectors: [projector], upTo: nil, until: nil)
-            let recomputed = fresh[projector.name]?.entries ?? [:]
-            let keys = recomputed.keys.sorted()
             try Self.withLiveTables(partition, [projector]) { tx, tables in
-                try diff.compare(projector, tx, tables[projector.name]?.table, keys, recomputed)
+                let reader = partition.reader(in: tx)
+                let live = tables[projector.name]
+                let upTo = try live?.meta.position ?? reader.head().position
+                let fresh = try Rebuilder.memoryProjection(reader, projectors: [projector], upTo: upTo, until: nil)
+                let recomputed = fresh[projector.name]?.entries ?? [:]
+                try diff.compare(projector, tx, live?.table, recomputed.keys.sorted(), recomputed)
             }
         }
         return (diff.items, diff.count)
@@ -237,12 +241,16 @@ struct Rebuilder {
     func run(dryRun: Bool, differenceLimit: Int, progress: ((UInt64, UInt64) -> Void)?) throws -> RebuildReport {
         let token = withUnsafeBytes(of: UUID().uuid) { Array($0) }
         // 1. Claim a fresh generation for each projection (clearing what a killed rebuild left).
+        // Projections that had no meta yet (a projector new in this build): a dry run leaves them so.
+        var unbuilt: Set<String> = []
         let targets: [String: UInt32] = try partition.write { log in
             let tx = log.transaction
             let metaTable = try ProjectionTables.metaTable(tx)
             let head = try log.reader.head().position
             var targets: [String: UInt32] = [:]
+            unbuilt = []
             for projector in projectors {
+                if try ProjectionTables.meta(tx, metaTable, projector.name) == nil { unbuilt.insert(projector.name) }
                 let (_, meta) = try ProjectionTables.liveTable(tx, metaTable, projector, head: head)
                 let target = meta.generation &+ 1
                 // A killed rebuild left its generation behind: reuse it when it is the target
@@ -313,6 +321,12 @@ struct Rebuilder {
                 _ = try tx.delete(metaTable, key: ProjectionTables.rebuildTokenKey(projector.name))
                 if dryRun {
                     try tx.dropTable(newTable)
+                    if unbuilt.contains(projector.name) {
+                        // As it was: no meta, and not the empty live table the claim created.
+                        if let oldTable { try tx.dropTable(oldTable) }
+                        _ = try tx.delete(metaTable, key: projector.name)
+                        continue
+                    }
                 } else {
                     if let oldTable { try tx.dropTable(oldTable) }
                     meta.generation = target
@@ -405,13 +419,16 @@ struct Rebuilder {
 
     /// Every projection of a partition computed in memory from its log, up to a position or time.
     static func memoryProjection(partition: Partition, projectors: [any Projector], upTo position: UInt64?, until: Date?) throws -> [String: MemoryTable] {
+        try partition.read { reader in try memoryProjection(reader, projectors: projectors, upTo: position, until: until) }
+    }
+
+    /// The same, on `reader`'s snapshot.
+    static func memoryProjection(_ reader: LogReader, projectors: [any Projector], upTo position: UInt64?, until: Date?) throws -> [String: MemoryTable] {
         var tables: [String: MemoryTable] = [:]
         for projector in projectors { tables[projector.name] = MemoryTable() }
         let stores = tables.mapValues { ProjectionStore(.memory($0)) }
-        try partition.read { reader in
-            let limit = position.map { Int(clamping: $0) } ?? .max
-            _ = try feed(reader, from: 1, limit: limit, until: until, projectors: projectors, stores: stores)
-        }
+        let limit = position.map { Int(clamping: $0) } ?? .max
+        _ = try feed(reader, from: 1, limit: limit, until: until, projectors: projectors, stores: stores)
         for projector in projectors {
             guard let store = stores[projector.name] else { continue }
             try projector.finish(store)

@@ -81,6 +81,9 @@ extension ReadableTransaction {
 public struct ReadTransaction: ReadableTransaction {
     /// The transaction's C handle.
     public let handle: TransactionHandle
+
+    /// The environment the transaction reads.
+    public var environment: Environment { handle.env }
 }
 
 /// The environment's write transaction, valid only inside ``Environment/write(_:)``'s closure.

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 @testable import Projections
 import Storage
@@ -38,5 +39,27 @@ import Testing
         #expect(items.first { $0.change == "added" }?.key == second.hexString)
         // The other tenant is untouched.
         #expect(try world.engine.check(tenant: world.tenants[1]).count == 0)
+    }
+
+    @Test func commandsCommittedWhileCheckRunsAreNotDrift() throws {
+        let world = try World(tenants: 1, commands: 200, seed: 5)
+        let tenant = world.tenants[0]
+        let engine = world.engine
+        let writer = Thread {
+            for i in 0..<150 {
+                _ = try? engine.execute(CreateProject(name: "While checking \(i)"), tenant: tenant, actor: "w@example.com")
+            }
+        }
+        let before = try world.data.partition(for: tenant).head().position
+        writer.start()
+        var checks = 0
+        while !writer.isFinished {
+            let (items, count) = try engine.check(tenant: tenant, differenceLimit: 3)
+            #expect(count == 0, "\(items)")
+            checks += 1
+        }
+        #expect(checks > 0)
+        #expect(try world.data.partition(for: tenant).head().position == before + 150)
+        #expect(try engine.check(tenant: tenant).count == 0)
     }
 }

@@ -162,6 +162,31 @@ struct FailingProjector: Projector {
         #expect(try upgraded.status(tenant: target).allSatisfy { $0.state == "ok" })
     }
 
+    @Test func aDryRunOfAProjectionNewInThisBuildLeavesItUnbuilt() throws {
+        let world = try World(tenants: 1, commands: 40)
+        let target = world.tenants[0]
+        // A projector this tenant's data has never seen (added by a new release).
+        struct Newcomer: Projector {
+            let inner = ProjectProjector()
+            let name = "newcomer"
+            let version = 1
+            func handles(_ type: String) -> Bool { inner.handles(type) }
+            func apply(_ event: Event, _ meta: EventMeta, _ store: ProjectionStore) throws { try inner.apply(event, meta, store) }
+            func describe(key: Key, value: [UInt8]) -> String { inner.describe(key: key, value: value) }
+        }
+        let upgraded = TenantEngine(data: world.data, clock: world.clock, projectors: Projectors.all + [Newcomer()])
+        #expect(try upgraded.status(tenant: target).first { $0.name == "newcomer" }?.state == "missing")
+        let dry = try upgraded.rebuild(tenant: target, projections: ["newcomer"], dryRun: true)
+        #expect(dry.differenceCount > 0)
+        #expect(!dry.switched)
+        let after = try #require(try upgraded.status(tenant: target).first { $0.name == "newcomer" })
+        #expect(after.state == "missing")
+        #expect(after.generation == nil)
+        // A real rebuild then builds it.
+        try upgraded.rebuild(tenant: target, projections: ["newcomer"], dryRun: false)
+        #expect(try upgraded.status(tenant: target).allSatisfy { $0.state == "ok" })
+    }
+
     @Test func asOfAPositionEqualsWhatTheLiveProjectionSaidThen() throws {
         let world = try World(tenants: 1, commands: 80, seed: 5)
         let target = world.tenants[0]
