@@ -85,18 +85,28 @@ import Testing
         }
     }
 
-    @Test func aStreamEndsWhenItsKeyIsRevoked() async throws {
-        let world = try ServiceWorld(streamMaxDuration: .seconds(5), streamKeepAlive: .milliseconds(100))
+    @Test func aStreamEndsWhenItsKeyIsRevokedEvenWhileEventsKeepComing() async throws {
+        let world = try ServiceWorld(streamMaxDuration: .seconds(2), streamKeepAlive: .milliseconds(100))
         let head = try world.head(world.alpha.tenant)
         try await world.app().test(.router) { client in
             async let stream = client.call(.get, "/v1/events/stream?from=\(head + 1)", key: world.alpha.key)
             // Revoked once the stream is open (its key was good when it connected).
             while world.service.openStreams.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            // The tenant stays busy for longer than the stream may last: it is never idle.
+            let busy = Task {
+                for i in 0..<200 where !Task.isCancelled {
+                    try world.run(world.alpha.tenant, "project.create", #"{"name":"Busy \#(i)"}"#)
+                    try await Task.sleep(for: .milliseconds(15))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
             try world.run(world.alpha.tenant, "tenant.revokeApiKey", #"{"keyId":"\#(world.alpha.keyID.lower)"}"#)
             let reply = try await stream
-            // Ended by the revocation (the error event it carries), not by the stream's 5 s.
+            busy.cancel()
+            // Ended by the revocation (the error event it carries), not by the stream's 2 s.
             #expect(reply.text.hasSuffix("event: error\ndata: {\"error\":{\"code\":\"unauthorized\",\"message\":\"the API key was revoked\"}}\n\n"), "\(reply.text.suffix(200))")
             #expect(!reply.text.contains("end of stream"))
+            #expect(reply.text.contains("Busy 0"))
         }
     }
 

@@ -39,7 +39,7 @@ struct EventController {
     /// `streamPollInterval`), keep-alive comments when idle, and the end of the stream after
     /// `streamMaxDuration` (the client reconnects with `Last-Event-ID`). The stream also ends when
     /// the server shuts down gracefully (so shutdown does not wait for it) and when the key that
-    /// opened it is revoked (checked with each keep-alive).
+    /// opened it is revoked (checked every `streamKeepAlive`, busy or idle).
     @Sendable func stream(_ request: Request, context: TenantRequestContext) async throws -> Response {
         var from = try Self.number(request, "from", default: 1, range: 1...UInt64.max)
         if let last = request.headers[HTTPField.Name("Last-Event-ID")!] {
@@ -73,6 +73,7 @@ struct EventController {
             let deadline = clock.now.advanced(by: configuration.streamMaxDuration)
             var next = start
             var lastWrite = clock.now
+            var lastKeyCheck = clock.now
             try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
             var ending = "end of stream"
             while clock.now < deadline {
@@ -80,6 +81,14 @@ struct EventController {
                 if Task.isShuttingDownGracefully {
                     ending = "the server is shutting down"
                     break
+                }
+                if clock.now - lastKeyCheck >= configuration.streamKeepAlive {
+                    lastKeyCheck = clock.now
+                    if let keyID, try await Offload.run({ try verifier.isRevoked(tenant: tenant, keyID: keyID) }) {
+                        try await writer.write(ByteBuffer(string: "event: error\ndata: {\"error\":{\"code\":\"unauthorized\",\"message\":\"the API key was revoked\"}}\n\n"))
+                        try await writer.finish(nil)
+                        return
+                    }
                 }
                 let lines: [RenderedEvent]
                 do {
@@ -99,11 +108,6 @@ struct EventController {
                     continue
                 }
                 if clock.now - lastWrite >= configuration.streamKeepAlive {
-                    if let keyID, try await Offload.run({ try verifier.isRevoked(tenant: tenant, keyID: keyID) }) {
-                        try await writer.write(ByteBuffer(string: "event: error\ndata: {\"error\":{\"code\":\"unauthorized\",\"message\":\"the API key was revoked\"}}\n\n"))
-                        try await writer.finish(nil)
-                        return
-                    }
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     lastWrite = clock.now
                 }
