@@ -72,6 +72,8 @@ enum Check {
 
     /// A GitHub repository: `owner/name`, each part of letters, digits, `-`, `_` and `.`.
     static func repository(_ value: String, _ field: String) throws {
+        // owner (≤ 100) + "/" + name (≤ 100): anything longer is refused by its size, not echoed.
+        try text(value, field, max: 201, allowEmpty: true)
         let parts = value.split(separator: "/", omittingEmptySubsequences: false)
         let valid = parts.count == 2 && parts.allSatisfy { part in
             !part.isEmpty && part.count <= 100 && part != "." && part != ".."
