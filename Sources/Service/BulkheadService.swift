@@ -26,6 +26,8 @@ public final class BulkheadService: Sendable {
     public let metrics: ServiceMetrics
     let committer: CommitCoordinator
     let verifier: APIKeyVerifier
+    /// Bounds the requests that replay or rebuild a log (`ServiceConfiguration.maxHeavyRequests`).
+    let heavyWork: HeavyWorkLimiter
     /// How many event streams are open now (also the `bulkhead_event_streams_open` gauge).
     let openStreams = Atomic<Int>(0)
 
@@ -43,6 +45,7 @@ public final class BulkheadService: Sendable {
         metrics = ServiceMetrics.shared
         committer = CommitCoordinator(engine: engine, maxBatch: configuration.maxBatch, metrics: metrics)
         verifier = APIKeyVerifier(data: data, engine: engine)
+        heavyWork = HeavyWorkLimiter(limit: configuration.maxHeavyRequests)
     }
 }
 

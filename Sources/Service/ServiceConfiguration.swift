@@ -25,6 +25,9 @@ public struct ServiceConfiguration: Sendable {
     public var streamKeepAlive: Duration
     /// The most commands one group commit takes.
     public var maxBatch: Int
+    /// How many requests that replay or rebuild a tenant's log (`asOf` queries, rebuilds) may run
+    /// at once across all tenants; more are answered 503 at once rather than queued.
+    public var maxHeavyRequests: Int
     /// The logger of the server and of each request.
     public var logger: Logger
 
@@ -32,7 +35,8 @@ public struct ServiceConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataPath: String, clock: any Clock = SystemClock(),
         streamPollInterval: Duration = .milliseconds(100), streamMaxDuration: Duration = .seconds(300),
-        streamKeepAlive: Duration = .seconds(15), maxBatch: Int = 256, logger: Logger = Logger(label: "bulkhead.service")
+        streamKeepAlive: Duration = .seconds(15), maxBatch: Int = 256, maxHeavyRequests: Int = 4,
+        logger: Logger = Logger(label: "bulkhead.service")
     ) {
         self.host = host
         self.port = port
@@ -42,6 +46,7 @@ public struct ServiceConfiguration: Sendable {
         self.streamMaxDuration = streamMaxDuration
         self.streamKeepAlive = streamKeepAlive
         self.maxBatch = maxBatch
+        self.maxHeavyRequests = maxHeavyRequests
         self.logger = logger
     }
 }

@@ -98,6 +98,27 @@ import Testing
         }
     }
 
+    @Test func requestsThatReplayALogAreBoundedAndTheRestTurnedAway() async throws {
+        // No room at all: every as-of and rebuild request is turned away at once, live reads are not.
+        let world = try ServiceWorld(maxHeavyRequests: 0)
+        try await world.app().test(.router) { client in
+            for (method, uri, body) in [(HTTPRequest.Method.get, "/v1/projects?asOf=1", nil as String?),
+                                        (.get, "/v1/users?asOf=2026-01-05T10:00:00Z", nil),
+                                        (.post, "/v1/projections/rebuild", #"{"dryRun":true}"#)] {
+                let reply = try await client.call(method, uri, key: world.alpha.key, body: body)
+                #expect(reply.status == 503, "\(uri)")
+                #expect(reply.errorCode == "unavailable", "\(uri)")
+            }
+            #expect(try await client.call(.get, "/v1/projects", key: world.alpha.key).status == 200)
+        }
+        // The limiter counts up to its limit and gives places back.
+        let limiter = HeavyWorkLimiter(limit: 2)
+        #expect(limiter.enter() && limiter.enter())
+        #expect(!limiter.enter())
+        limiter.leave()
+        #expect(limiter.enter())
+    }
+
     @Test func aRebuildAnswersWhatItRebuilt() async throws {
         let world = try ServiceWorld()
         try await world.app().test(.router) { client in

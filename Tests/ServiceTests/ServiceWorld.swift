@@ -41,14 +41,14 @@ final class ServiceWorld: @unchecked Sendable {
     let alpha: Seeded
     let beta: Seeded
 
-    init(streamMaxDuration: Duration = .milliseconds(400), streamKeepAlive: Duration = .seconds(15)) throws {
+    init(streamMaxDuration: Duration = .milliseconds(400), streamKeepAlive: Duration = .seconds(15), maxHeavyRequests: Int = 4) throws {
         path = NSTemporaryDirectory() + "bulkhead-service-\(UUID().uuidString)"
         data = try DataDirectory(path: path)
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
         var logger = Logger(label: "bulkhead.service.tests")
         logger.logLevel = .critical
         service = BulkheadService(
-            ServiceConfiguration(dataPath: path, clock: clock, streamPollInterval: .milliseconds(20), streamMaxDuration: streamMaxDuration, streamKeepAlive: streamKeepAlive, logger: logger),
+            ServiceConfiguration(dataPath: path, clock: clock, streamPollInterval: .milliseconds(20), streamMaxDuration: streamMaxDuration, streamKeepAlive: streamKeepAlive, maxHeavyRequests: maxHeavyRequests, logger: logger),
             data: data)
         alpha = try Self.seed(service, clock: clock, slug: "alpha", label: "Alpha")
         beta = try Self.seed(service, clock: clock, slug: "beta", label: "Beta")

@@ -40,7 +40,7 @@ struct ProjectionController {
         let dryRun = input.dryRun ?? false
         let started = DispatchTime.now().uptimeNanoseconds
         do {
-            let report = try await Offload.run {
+            let report = try await Offload.heavy(service.heavyWork) {
                 try engine.rebuild(tenant: tenant, projections: input.projections ?? [], dryRun: dryRun)
             }
             metrics.rebuild(tenant: tenant, result: dryRun ? "dry_run" : "rebuilt", nanoseconds: DispatchTime.now().uptimeNanoseconds - started)

@@ -73,13 +73,14 @@ struct QueryController {
             // a rebuild switched generations, say) can wait on LMDB's writer lock: off the pool.
             return try await Offload.run { try engine.read(tenant: tenant, body) }
         }
+        let heavyWork = service.heavyWork
         if let position = UInt64(asOf) {
-            return try await Offload.run { try engine.asOf(tenant: tenant, position: position, body) }
+            return try await Offload.heavy(heavyWork) { try engine.asOf(tenant: tenant, position: position, body) }
         }
         guard let time = Timestamp.parse(asOf) else {
             throw ServiceError.invalid("asOf", "'\(asOf)' is neither a log position nor an ISO 8601 time such as 2026-01-05T10:00:00Z")
         }
-        return try await Offload.run { try engine.asOf(tenant: tenant, time: time, body) }
+        return try await Offload.heavy(heavyWork) { try engine.asOf(tenant: tenant, time: time, body) }
     }
 
     private func uuid(_ context: TenantRequestContext, _ name: String) throws -> UUID {
