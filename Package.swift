@@ -94,6 +94,11 @@ let package = Package(
             path: "Tools/crashtest"
         ),
         .executableTarget(
+            name: "projections-child",
+            dependencies: ["Projections", "Domain", "EventLog", "BulkheadCore"],
+            path: "Tools/projections-child"
+        ),
+        .executableTarget(
             name: "eventlog-child",
             dependencies: ["EventLog", "BulkheadCore"],
             path: "Tools/eventlog-child"

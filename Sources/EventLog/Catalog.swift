@@ -189,6 +189,40 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// Makes the catalog's key index of `tenant` exactly `keys` (hash and record): the index is
+    /// derived from the tenant's own log, and a restore or a rebuild brings it back in step.
+    ///
+    /// Entries of `tenant` not in `keys` are removed; entries of other tenants are left as they
+    /// are, and a hash already stored for another tenant is refused (nothing is written then).
+    /// - Returns: How many keys the index now holds for `tenant`.
+    /// - Throws: ``EventLogError/invalidTenant(field:reason:)`` (field `apiKey`) for a clash.
+    @discardableResult
+    public func reindexAPIKeys(tenant: TenantID, keys: [(hash: [UInt8], record: APIKeyRecord)]) throws -> Int {
+        try environment.write { tx in
+            var stale: [[UInt8]] = []
+            try tx.withCursor(apiKeys) { cursor in
+                var found = try cursor.first()
+                while found {
+                    if try BinaryDecoder.decode(APIKeyRecord.self, from: cursor.value).tenant == tenant {
+                        stale.append(Array(cursor.key))
+                    }
+                    found = try cursor.next()
+                }
+            }
+            for key in stale { try tx.delete(apiKeys, key: key) }
+            for (hash, record) in keys {
+                precondition(record.tenant == tenant, "a key record of another tenant passed to reindexAPIKeys")
+                let encoded = try BinaryEncoder.encode(record)
+                let clash = try tx.putIfAbsent(apiKeys, key: hash, value: encoded) { $0.sameBytes(encoded) }
+                if clash == false {
+                    throw EventLogError.invalidTenant(
+                        field: "apiKey", reason: "key \(record.keyID.uuidString.lowercased()) of tenant \(tenant) has the hash of another tenant's key")
+                }
+            }
+            return keys.count
+        }
+    }
+
     /// The key record stored under `hash`, or `nil`.
     public func apiKey(hash: [UInt8]) throws -> APIKeyRecord? {
         try environment.read { tx in

@@ -6,7 +6,9 @@ import Storage
 /// What a tenant's environment records about one projection: its live generation, the projector
 /// version that built it, and the last position applied.
 public struct ProjectionMeta: Codable, Equatable, Sendable {
-    /// The generation readers use (table `proj.<name>.<generation>`).
+    /// The generation readers use (table `proj.<name>.<generation>`). Rebuilds alternate between
+    /// generations 1 and 2 (see ``ProjectionTables/rebuildTarget(after:)``); a data directory
+    /// written before that may still have a higher number live until its next rebuild.
     public var generation: UInt32
     /// The projector version that built the live generation (0: unknown, needs a rebuild).
     public var version: Int
@@ -21,6 +23,16 @@ enum ProjectionTables {
     static let metaName = "proj.meta"
 
     static func tableName(_ projection: String, _ generation: UInt32) -> String { "proj.\(projection).\(generation)" }
+
+    /// The generation a rebuild builds when `live` is live: the other of two tables, 1 and 2.
+    ///
+    /// A process keeps the handle of every table it opened until it exits, and closing one that
+    /// another thread may be reading fails that read. So generations are not new tables each
+    /// time, dropped when replaced: a projection has two tables, and a rebuild clears the one not
+    /// live, fills it, switches, and clears (never drops) the one it replaced. Readers of the old
+    /// snapshot still see its pages; every process needs at most two handles per projection
+    /// however many rebuilds other processes run.
+    static func rebuildTarget(after live: UInt32) -> UInt32 { live == 1 ? 2 : 1 }
 
     static func metaTable(_ tx: WriteTransaction) throws -> Table {
         guard let table = try tx.openTable(named: metaName, create: true) else {

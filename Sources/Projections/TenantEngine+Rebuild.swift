@@ -65,8 +65,9 @@ extension TenantEngine {
     ///
     /// The new generation is built in chunks of ``rebuildChunk`` events while readers keep reading
     /// the live one; events appended meanwhile are caught up in the last transaction, which then
-    /// switches generations and drops the old one (or, for a dry run, drops the new one and
-    /// reports what it would have changed). Only `tenant`'s environment is opened; a projector
+    /// switches generations and clears the old one (or, for a dry run, clears the new one and
+    /// reports what it would have changed). A projection has two tables that rebuilds alternate
+    /// between, so no number of rebuilds exhausts a process's table handles. Only `tenant`'s environment is opened; a projector
     /// reaches nothing but its own new table. A rebuild killed half-way leaves the live generation
     /// as it was; the next rebuild starts afresh. Two rebuilds of one projection never interleave:
     /// the later one takes the new generation over (each rebuild stores a token beside the
@@ -74,21 +75,31 @@ extension TenantEngine {
     /// ``ProjectionError/rebuildSuperseded(_:)``, having changed nothing live.
     ///
     /// - Parameters:
+    ///   - names: Projections to rebuild, each named once; all when empty.
     ///   - differenceLimit: How many differences to describe in the report.
     ///   - progress: Called after each chunk with the position reached and the head.
+    /// - Throws: ``ProjectionError/unknownProjection(_:known:)``, ``InputError`` (field
+    ///   `projections`) for a name given twice, ``ProjectionError/rebuildSuperseded(_:)``.
     public func rebuild(
         tenant: TenantID, projections names: [String], dryRun: Bool, differenceLimit: Int = 50,
         chunkSize: Int = TenantEngine.rebuildChunk, progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws -> RebuildReport {
+        var seen: Set<String> = []
         let selected = try names.isEmpty ? projectors : names.map { name in
             guard let p = projectors.first(where: { $0.name == name }) else {
                 throw ProjectionError.unknownProjection(name, known: projectors.map(\.name))
             }
+            guard seen.insert(name).inserted else {
+                throw InputError(field: "projections", reason: "names the projection '\(name)' more than once")
+            }
             return p
         }
         let partition = try data.partition(for: tenant)
-        return try Rebuilder(partition: partition, projectors: selected, chunkSize: max(1, chunkSize))
+        let report = try Rebuilder(partition: partition, projectors: selected, chunkSize: max(1, chunkSize))
             .run(dryRun: dryRun, differenceLimit: differenceLimit, progress: progress)
+        // The catalog's key index is derived from the tenancy projection: rebuilt with it.
+        if !dryRun, selected.contains(where: { $0 is TenancyProjector }) { try reindexAPIKeys(tenant: tenant) }
+        return report
     }
 
     /// The state of each projection of `tenant`: stale when built by another projector version.
@@ -252,12 +263,12 @@ struct Rebuilder {
             for projector in projectors {
                 if try ProjectionTables.meta(tx, metaTable, projector.name) == nil { unbuilt.insert(projector.name) }
                 let (_, meta) = try ProjectionTables.liveTable(tx, metaTable, projector, head: head)
-                let target = meta.generation &+ 1
-                // A killed rebuild left its generation behind: reuse it when it is the target
-                // (cleared below), drop it otherwise.
+                let target = ProjectionTables.rebuildTarget(after: meta.generation)
+                // A killed rebuild left its generation behind: it is the target (cleared below), or
+                // a table of an older build's numbering, emptied here (tables are never dropped).
                 if let abandoned = meta.building, abandoned != meta.generation, abandoned != target,
                    let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, abandoned), create: false) {
-                    try tx.dropTable(table)
+                    try tx.clear(table)
                 }
                 guard let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: true) else { continue }
                 try tx.clear(table)
@@ -319,16 +330,18 @@ struct Rebuilder {
                 try diff.compare(projector, tx, oldTable, newTable)
                 meta.building = nil
                 _ = try tx.delete(metaTable, key: ProjectionTables.rebuildTokenKey(projector.name))
+                // Replaced tables are cleared, not dropped: readers of this process may hold their
+                // handles (see ProjectionTables.rebuildTarget(after:)).
                 if dryRun {
-                    try tx.dropTable(newTable)
+                    try tx.clear(newTable)
                     if unbuilt.contains(projector.name) {
-                        // As it was: no meta, and not the empty live table the claim created.
-                        if let oldTable { try tx.dropTable(oldTable) }
+                        // As it was: no meta (the claim's empty live table stays, empty).
+                        if let oldTable { try tx.clear(oldTable) }
                         _ = try tx.delete(metaTable, key: projector.name)
                         continue
                     }
                 } else {
-                    if let oldTable { try tx.dropTable(oldTable) }
+                    if let oldTable { try tx.clear(oldTable) }
                     meta.generation = target
                     meta.version = projector.version
                     meta.position = head

@@ -157,6 +157,34 @@ public final class TenantEngine: Sendable {
         }
     }
 
+    /// Rebuilds the catalog's API key index of `tenant` from the keys its own log issued and
+    /// revoked (its tenancy projection): after a restore, a rebuild, or a catalog that missed an
+    /// update. Keys the log does not know are removed from the index.
+    ///
+    /// - Returns: How many keys the index holds for the tenant.
+    /// - Throws: ``EventLogError`` for an unknown tenant or a hash stored for another tenant.
+    @discardableResult
+    public func reindexAPIKeys(tenant: TenantID) throws -> Int {
+        let keys = try read(tenant: tenant) { try $0.apiKeys() }
+        let entries = try keys.map { info -> (hash: [UInt8], record: APIKeyRecord) in
+            guard let hash = [UInt8](hex: info.keyHash), hash.count == 32 else {
+                throw EventLogError.invalidTenant(field: "apiKey", reason: "key \(info.keyId) of tenant \(tenant) has no SHA-256 hash")
+            }
+            return (hash, APIKeyRecord(keyID: info.keyId, tenant: tenant, revoked: info.revokedAt != nil))
+        }
+        return try data.catalog.reindexAPIKeys(tenant: tenant, keys: entries)
+    }
+
+    /// Restores a backup into this data directory (``DataDirectory/restore(from:replace:at:)``)
+    /// and re-indexes the restored tenant's API keys, so its keys work at once.
+    ///
+    /// - Returns: The backup's manifest.
+    public func restore(from source: String, replace: Bool, at date: Date) throws -> BackupManifest {
+        let manifest = try data.restore(from: source, replace: replace, at: date)
+        try reindexAPIKeys(tenant: manifest.tenantId)
+        return manifest
+    }
+
     /// Checks an actor as every command's is checked: 1 to ``LogWriter/maxActorBytes`` bytes, not
     /// blank, no control characters.
     ///
@@ -184,38 +212,25 @@ public final class TenantEngine: Sendable {
 
     /// Runs `body` in a read transaction with the live table and meta of each projection that has one.
     ///
-    /// LMDB lets a transaction use only table handles opened before it began, so the handles are
-    /// opened first (each in a short transaction of its own); if a rebuild switches generations in
-    /// between, the step is repeated.
+    /// The meta and the tables are read in the same snapshot, and a table whose handle this process
+    /// has not opened yet is opened inside it: a rebuild switching generations meanwhile is either
+    /// wholly before the snapshot or wholly after it.
+    /// - Throws: ``ProjectionError/notBuilt(_:)`` when a meta names a table the snapshot lacks.
     static func withLiveTables<R>(
         _ partition: Partition, _ projectors: [any Projector],
         _ body: (ReadTransaction, [String: (table: Table, meta: ProjectionMeta)]) throws -> R
     ) throws -> R {
-        let env = partition.environment
-        for _ in 0..<5 {
-            guard let metaTable = try env.openTable(named: ProjectionTables.metaName, create: false) else {
-                return try env.read { tx in try body(tx, [:]) }
+        try partition.environment.read { tx in
+            guard let metaTable = try tx.openTable(named: ProjectionTables.metaName) else { return try body(tx, [:]) }
+            var tables: [String: (table: Table, meta: ProjectionMeta)] = [:]
+            for projector in projectors {
+                guard let meta = try ProjectionTables.meta(tx, metaTable, projector.name) else { continue }
+                let name = ProjectionTables.tableName(projector.name, meta.generation)
+                guard let table = try tx.openTable(named: name) else { throw ProjectionError.notBuilt(projector.name) }
+                tables[projector.name] = (table, meta)
             }
-            let names: [String] = try env.read { tx in
-                try projectors.compactMap { p in
-                    try ProjectionTables.meta(tx, metaTable, p.name).map { ProjectionTables.tableName(p.name, $0.generation) }
-                }
-            }
-            for name in names { _ = try env.openTable(named: name, create: false) }
-            let outcome: R? = try env.read { tx in
-                var tables: [String: (table: Table, meta: ProjectionMeta)] = [:]
-                for projector in projectors {
-                    guard let meta = try ProjectionTables.meta(tx, metaTable, projector.name) else { continue }
-                    guard let table = tx.existingTable(named: ProjectionTables.tableName(projector.name, meta.generation)) else {
-                        return nil
-                    }
-                    tables[projector.name] = (table, meta)
-                }
-                return try body(tx, tables)
-            }
-            if let outcome { return outcome }
+            return try body(tx, tables)
         }
-        throw ProjectionError.notBuilt("live tables of tenant \(partition.tenant) (generations kept changing while opening them)")
     }
 }
 

@@ -54,6 +54,10 @@ public final class Environment: @unchecked Sendable {
     private var activeTransactions = 0
     private var resizing = false
     private var tables: [String: MDB_dbi] = [:]
+    /// LMDB lets one transaction of a process at a time open (or close) table handles, until it
+    /// ends: a transaction takes this lock before its first `mdb_dbi_open` or `mdb_drop` and keeps
+    /// it until it commits or aborts. It is taken inside a transaction, never while waiting for one.
+    let handleLock = NSLock()
 
     /// Opens (creating if needed) the environment in directory `path`.
     ///
@@ -188,9 +192,28 @@ public final class Environment: @unchecked Sendable {
         try enter()
         defer { leave() }
         let txn = try begin(flags: UInt32(MDB_RDONLY))
-        defer { mdb_txn_abort(txn) }
-        let tx = ReadTransaction(handle: TransactionHandle(txn: txn, env: self))
-        return try body(tx)
+        let state = TransactionState()
+        let tx = ReadTransaction(handle: TransactionHandle(txn: txn, env: self, state: state))
+        let result: R
+        do {
+            result = try body(tx)
+        } catch {
+            mdb_txn_abort(txn)
+            state.releaseHandleLock(self)
+            throw error
+        }
+        guard !state.openedTables.isEmpty else {
+            mdb_txn_abort(txn)
+            state.releaseHandleLock(self)
+            return result
+        }
+        // A read transaction that opened tables commits: that keeps their handles for the process
+        // (an abort would close them).
+        let rc = mdb_txn_commit(txn)
+        if rc == 0 { remember(state) }
+        state.releaseHandleLock(self)
+        try check(rc, "end read transaction on \(path)")
+        return result
     }
 
     /// Runs `body` in the environment's single write transaction: returning commits (durably, in
@@ -203,7 +226,7 @@ public final class Environment: @unchecked Sendable {
     ///   ``StorageError/Code/mapLimitReached`` past ``EnvironmentOptions/maxMapSize``).
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         while true {
-            let state = WriteState()
+            let state = TransactionState()
             do {
                 return try attemptWrite(state: state, body)
             } catch {
@@ -216,22 +239,24 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    private func attemptWrite<R>(state: WriteState, _ body: (WriteTransaction) throws -> R) throws -> R {
+    private func attemptWrite<R>(state: TransactionState, _ body: (WriteTransaction) throws -> R) throws -> R {
         try enter()
         defer { leave() }
         let txn = try begin(flags: 0)
-        let tx = WriteTransaction(handle: TransactionHandle(txn: txn, env: self), state: state)
+        let tx = WriteTransaction(handle: TransactionHandle(txn: txn, env: self, state: state))
         let result: R
         do {
             result = try body(tx)
         } catch {
             mdb_txn_abort(txn)
             forgetDroppedTables(state)
+            state.releaseHandleLock(self)
             throw error
         }
         let rc = mdb_txn_commit(txn)
         if rc == MDB_MAP_FULL { state.mapFull = true }
-        if rc != 0 { forgetDroppedTables(state) }
+        if rc != 0 { forgetDroppedTables(state) } else { remember(state) }
+        state.releaseHandleLock(self)
         if rc == ENOSPC || rc == EIO, let free = freeBytes(), free < 1 << 20 {
             // A full filesystem surfaces as ENOSPC or, from the page flush, as EIO: say what it is.
             throw StorageError(
@@ -240,13 +265,16 @@ public final class Environment: @unchecked Sendable {
                 context: "commit to \(path)")
         }
         try check(rc, "commit to \(path)")
-        if !state.openedTables.isEmpty || !state.droppedTables.isEmpty {
-            gate.lock()
-            for name in state.droppedTables { tables[name] = nil }
-            for (name, dbi) in state.openedTables { tables[name] = dbi }
-            gate.unlock()
-        }
         return result
+    }
+
+    /// Records the handles a committed transaction opened, and forgets those it dropped.
+    private func remember(_ state: TransactionState) {
+        guard !state.openedTables.isEmpty || !state.droppedTables.isEmpty else { return }
+        gate.lock()
+        for name in state.droppedTables { tables[name] = nil }
+        for (name, dbi) in state.openedTables { tables[name] = dbi }
+        gate.unlock()
     }
 
     /// Bytes available to this process on the filesystem holding the environment, or `nil`.
@@ -258,7 +286,7 @@ public final class Environment: @unchecked Sendable {
 
     /// `mdb_drop` closes a table's handle even when its transaction then aborts: forget the
     /// handles, so the next use opens the table afresh (it still exists after an abort).
-    private func forgetDroppedTables(_ state: WriteState) {
+    private func forgetDroppedTables(_ state: TransactionState) {
         guard !state.droppedTables.isEmpty else { return }
         gate.lock()
         for name in state.droppedTables { tables[name] = nil }
@@ -341,16 +369,15 @@ public final class Environment: @unchecked Sendable {
 
     /// Opens the named table, creating it when `create` is true, and returns its handle.
     ///
+    /// An existing table is opened in a read transaction, so opening it never waits for a writer;
+    /// only creating one takes the write transaction.
     /// - Returns: The table, or `nil` when it does not exist and `create` is false.
     /// - Throws: ``StorageError``, e.g. ``StorageError/Code/dbsFull`` past ``EnvironmentOptions/maxTables``.
     public func openTable(named name: String, create: Bool = true) throws -> Table? {
-        gate.lock()
-        if let dbi = tables[name] {
-            gate.unlock()
-            return Table(dbi: dbi, name: name)
-        }
-        gate.unlock()
-        return try write { tx in try tx.openTable(named: name, create: create) }
+        if let cached = cachedTable(named: name) { return cached }
+        if let existing = try read({ tx in try tx.openTable(named: name) }) { return existing }
+        guard create else { return nil }
+        return try write { tx in try tx.openTable(named: name, create: true) }
     }
 
     func lockedTables<R>(_ body: ([String: MDB_dbi]) -> R) -> R {
@@ -393,11 +420,26 @@ public final class Environment: @unchecked Sendable {
     }
 }
 
-/// What a write attempt learned, kept outside the transaction so that a body which wraps
-/// LMDB's errors in its own still lets ``Environment/write(_:)`` grow the map and retry.
+/// What a transaction learned, kept outside it so that a body which wraps LMDB's errors in its
+/// own still lets ``Environment/write(_:)`` grow the map and retry, and so that the handles it
+/// opened or dropped reach the environment when it ends.
 @usableFromInline
-final class WriteState {
+final class TransactionState {
     @usableFromInline var mapFull = false
     var openedTables: [(String, MDB_dbi)] = []
     var droppedTables: [String] = []
+    private var holdsHandleLock = false
+
+    /// Takes the environment's handle lock for the rest of the transaction (once).
+    func takeHandleLock(_ env: Environment) {
+        guard !holdsHandleLock else { return }
+        env.handleLock.lock()
+        holdsHandleLock = true
+    }
+
+    func releaseHandleLock(_ env: Environment) {
+        guard holdsHandleLock else { return }
+        holdsHandleLock = false
+        env.handleLock.unlock()
+    }
 }

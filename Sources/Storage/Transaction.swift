@@ -4,10 +4,12 @@ import CLMDB
 public struct TransactionHandle {
     @usableFromInline let txn: OpaquePointer
     @usableFromInline let env: Environment
+    @usableFromInline let state: TransactionState
 
-    @usableFromInline init(txn: OpaquePointer, env: Environment) {
+    @usableFromInline init(txn: OpaquePointer, env: Environment, state: TransactionState) {
         self.txn = txn
         self.env = env
+        self.state = state
     }
 }
 
@@ -75,6 +77,33 @@ extension ReadableTransaction {
     public func existingTable(named name: String) -> Table? {
         handle.env.cachedTable(named: name)
     }
+
+    /// Opens the existing table `name` inside this transaction, as its snapshot has it.
+    ///
+    /// The handle stays open for the process once the transaction ends (a read transaction that
+    /// opened one commits instead of aborting). Tables are never dropped while the process may
+    /// hold their handles (rebuilds clear and reuse theirs), so a handle, once open, stays valid.
+    /// - Returns: The table, or `nil` when this snapshot has no table of that name.
+    public func openTable(named name: String) throws -> Table? {
+        try openTable(named: name, flags: 0)
+    }
+
+    func openTable(named name: String, flags: UInt32) throws -> Table? {
+        let state = handle.state
+        // A table dropped earlier in this transaction has a closed handle: open it afresh.
+        if !state.droppedTables.contains(name), let cached = handle.env.cachedTable(named: name) { return cached }
+        if let opened = state.openedTables.last(where: { $0.0 == name }) { return Table(dbi: opened.1, name: name) }
+        state.takeHandleLock(handle.env)
+        // Another transaction may have opened it while this one waited for the lock.
+        if !state.droppedTables.contains(name), let cached = handle.env.cachedTable(named: name) { return cached }
+        var dbi: MDB_dbi = 0
+        let rc = mdb_dbi_open(handle.txn, name, flags, &dbi)
+        if rc == MDB_NOTFOUND { return nil }
+        if rc == MDB_MAP_FULL { state.mapFull = true }
+        try check(rc, "open table \(name) in \(handle.env.path)")
+        state.openedTables.append((name, dbi))
+        return Table(dbi: dbi, name: name)
+    }
 }
 
 /// A read-only snapshot of an environment, valid only inside ``Environment/read(_:)``'s closure.
@@ -90,11 +119,10 @@ public struct ReadTransaction: ReadableTransaction {
 public struct WriteTransaction: ReadableTransaction {
     /// The transaction's C handle.
     public let handle: TransactionHandle
-    @usableFromInline let state: WriteState
+    @usableFromInline var state: TransactionState { handle.state }
 
-    init(handle: TransactionHandle, state: WriteState) {
+    init(handle: TransactionHandle) {
         self.handle = handle
-        self.state = state
     }
 
     /// Stores `value` under `key`.
@@ -204,16 +232,7 @@ public struct WriteTransaction: ReadableTransaction {
     /// The handle becomes usable by other transactions once this one commits.
     /// - Returns: The table, or `nil` when it does not exist and `create` is false.
     public func openTable(named name: String, create: Bool) throws -> Table? {
-        // A table dropped earlier in this transaction has a closed handle: open it afresh.
-        if !state.droppedTables.contains(name), let cached = handle.env.cachedTable(named: name) { return cached }
-        if let opened = state.openedTables.last(where: { $0.0 == name }) { return Table(dbi: opened.1, name: name) }
-        var dbi: MDB_dbi = 0
-        let rc = mdb_dbi_open(handle.txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
-        if rc == MDB_NOTFOUND { return nil }
-        if rc == MDB_MAP_FULL { state.mapFull = true }
-        try check(rc, "open table \(name) in \(handle.env.path)")
-        state.openedTables.append((name, dbi))
-        return Table(dbi: dbi, name: name)
+        try openTable(named: name, flags: create ? UInt32(MDB_CREATE) : 0)
     }
 
     /// Removes every entry of `table`, keeping the table.
@@ -223,7 +242,11 @@ public struct WriteTransaction: ReadableTransaction {
 
     /// Deletes `table` itself. Its handle is invalid from then on, even if this transaction aborts
     /// (LMDB closes it at once): open the table again by name to use it after an aborted drop.
+    /// Closing a handle another thread of this process may be using fails that thread's reads, so
+    /// drop only tables no other transaction can be using (a projection's generations are cleared
+    /// and reused, never dropped).
     public func dropTable(_ table: Table) throws {
+        state.takeHandleLock(handle.env)
         try check(mdb_drop(handle.txn, table.dbi, 1), "drop \(table.name) in \(handle.env.path)")
         state.droppedTables.append(table.name)
         state.openedTables.removeAll { $0.0 == table.name }
