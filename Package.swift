@@ -75,22 +75,29 @@ let package = Package(
                 "Service", "EventLog", "Domain", "Projections", "BulkheadCore", "Storage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/bench-http"
         ),
         .executableTarget(
             name: "bench-eventlog",
-            dependencies: ["EventLog", "Storage", "CLMDB"],
+            dependencies: ["EventLog", "Storage", "CLMDB", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/bench-eventlog"
         ),
         .executableTarget(
             name: "bench-projections",
-            dependencies: ["Projections", "Workflows", "Domain", "EventLog", "Storage", "BulkheadCore", "CLMDB"],
+            dependencies: [
+                "Projections", "Workflows", "Domain", "EventLog", "Storage", "BulkheadCore", "CLMDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Tools/bench-projections"
         ),
         .executableTarget(
             name: "crashtest",
-            dependencies: ["Projections", "Domain", "EventLog", "Storage", "BulkheadCore"],
+            dependencies: [
+                "Projections", "Domain", "EventLog", "Storage", "BulkheadCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Tools/crashtest"
         ),
         .executableTarget(

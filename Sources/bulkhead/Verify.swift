@@ -9,7 +9,14 @@ extension Bulkhead {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify hash chains, projection consistency and staleness; exit 4 on any failure.",
-            discussion: "Example: bulkhead verify --all-tenants")
+            discussion: """
+                Each tenant is verified on its own and reported on its own line, whatever happened to \
+                the others: a tenant that fails (a broken chain, drift, a stale projection, or an error \
+                such as a damaged file) does not stop the next. The exit code is the worst seen: 4 for \
+                an integrity failure, 5 for a storage or internal one.
+
+                Example: bulkhead verify --all-tenants
+                """)
 
         @OptionGroup var data: DataOptions
         @OptionGroup var tenant: TenantOptions
@@ -17,59 +24,108 @@ extension Bulkhead {
         @OptionGroup var output: FormatOptions
 
         func validate() throws {
-            if allTenants && tenant.tenant != nil { throw ValidationError("give --tenant T or --all-tenants, not both") }
-            if !allTenants && tenant.tenant == nil { throw ValidationError("give --tenant T or --all-tenants (there is no default tenant)") }
+            if allTenants && tenant.tenant != nil {
+                throw ValidationError("give --tenant T or --all-tenants, not both")
+            }
+            if !allTenants && tenant.tenant == nil {
+                throw ValidationError("give --tenant T or --all-tenants (there is no default tenant)")
+            }
         }
 
+        /// An error that stopped one tenant's verification, in the form of the CLI's JSON errors.
+        struct Failure: Encodable {
+            let code: String
+            let exitCode: Int32
+            let message: String
+        }
+
+        /// One tenant's verification. `error` is set when verifying it threw; what was checked
+        /// before that (the chain, its events and head) is kept.
         struct Result: Encodable {
             let tenant: String
             let slug: String
-            let ok: Bool
-            let chain: String
-            let events: UInt64?
-            let brokenAt: UInt64?
-            let headHash: String?
-            let drift: Int
-            let stale: [String]
+            var ok = false
+            var chain = "not verified"
+            var events: UInt64?
+            var brokenAt: UInt64?
+            var headHash: String?
+            var drift = 0
+            var stale: [String] = []
+            var error: Failure?
+
+            /// The exit code this tenant calls for: 0, 4 for what verify detected, or the error's.
+            var exitCode: Int32 {
+                if let error { return error.exitCode }
+                return ok ? 0 : 4
+            }
+
+            /// The error's code, or `integrity` for a detected failure (nil when ok).
+            var failureCode: String? {
+                if let error { return error.code }
+                return ok ? nil : "integrity"
+            }
         }
 
         func run() throws {
             let directory = try data.open()
-            let tenants = allTenants ? try CLIFailure.wrap { try directory.catalog.allTenants() } : [try tenant.resolve(directory)]
+            let tenants = allTenants
+                ? try CLIFailure.wrap { try directory.catalog.allTenants() }
+                : [try tenant.resolve(directory)]
             let engine = engine(directory)
-            var results: [Result] = []
-            for record in tenants {
-                let result = try CLIFailure.wrap { () throws -> Result in
-                    let partition = try directory.partition(for: record.id)
-                    let head = try partition.head().position
-                    let progress = Progress(label: "verify \(record.slug)")
-                    let report = try partition.verify { progress.update($0, of: head) }
-                    progress.finish()
-                    switch report {
-                    case .broken(_, let position, let reason):
-                        return Result(tenant: record.id.description, slug: record.slug, ok: false, chain: reason, events: nil, brokenAt: position, headHash: nil, drift: 0, stale: [])
-                    case .ok(_, let events, let hash):
-                        let drift = try engine.check(tenant: record.id, differenceLimit: 0).count
-                        let stale = try engine.status(tenant: record.id).filter { $0.state != "ok" }.map { "\($0.name) (\($0.state))" }
-                        return Result(tenant: record.id.description, slug: record.slug, ok: drift == 0 && stale.isEmpty, chain: "ok",
-                                      events: events, brokenAt: nil, headHash: hash.hexString, drift: drift, stale: stale)
-                    }
-                }
-                results.append(result)
-            }
+            let results = tenants.map { verify($0, in: directory, engine: engine) }
             try Output.write(results, format: output.format, columns: ["tenant", "id", "result", "detail"]) { r in
-                let detail: String
-                if let at = r.brokenAt {
-                    detail = "hash chain broken at position \(at): \(r.chain)"
-                } else {
-                    var parts = ["\(r.events ?? 0) events, head \(String((r.headHash ?? "").prefix(16)))"]
-                    if r.drift > 0 { parts.append("\(r.drift) projection entries differ from a rebuild") }
-                    if !r.stale.isEmpty { parts.append("stale: \(r.stale.joined(separator: ", "))") }
-                    detail = parts.joined(separator: "; ")
-                }
-                return [r.slug, r.tenant, r.ok ? "OK" : "FAILED", detail]
+                [r.slug, r.tenant, r.ok ? "OK" : "FAILED", Self.detail(of: r)]
             }
-            if results.contains(where: { !$0.ok }) { throw ExitCode(4) }
+            let failed = results.filter { !$0.ok }
+            guard let worst = failed.max(by: { $0.exitCode < $1.exitCode }) else { return }
+            let names = failed.map { "\($0.slug) (\($0.failureCode ?? "integrity"))" }.joined(separator: ", ")
+            let failure = CLIFailure(
+                code: worst.failureCode ?? "integrity",
+                message: "verification failed for \(failed.count) of \(results.count) tenant(s): \(names)",
+                exitCode: worst.exitCode)
+            Output.reportError(failure, json: output.format == .json || output.format == .jsonl)
+            throw ExitCode(worst.exitCode)
+        }
+
+        /// Verifies one tenant; never throws, so that one tenant's failure cannot hide another's.
+        func verify(_ record: TenantRecord, in directory: DataDirectory, engine: TenantEngine) -> Result {
+            var result = Result(tenant: record.id.description, slug: record.slug)
+            do {
+                let partition = try directory.partition(for: record.id)
+                let head = try partition.head().position
+                let progress = Progress(label: "verify \(record.slug)")
+                defer { progress.finish() }
+                switch try partition.verify(progress: { progress.update($0, of: head) }) {
+                case .broken(_, let position, let reason):
+                    result.chain = reason
+                    result.brokenAt = position
+                    return result
+                case .ok(_, let events, let hash):
+                    result.chain = "ok"
+                    result.events = events
+                    result.headHash = hash.hexString
+                }
+                result.drift = try engine.check(tenant: record.id, differenceLimit: 0).count
+                result.stale = try engine.status(tenant: record.id)
+                    .filter { $0.state != "ok" }
+                    .map { "\($0.name) (\($0.state))" }
+                result.ok = result.drift == 0 && result.stale.isEmpty
+            } catch {
+                let failure = CLIFailure.from(error)
+                result.error = Failure(code: failure.code, exitCode: failure.exitCode, message: failure.message)
+            }
+            return result
+        }
+
+        /// The table's detail column: what was found, or what stopped the verification.
+        static func detail(of r: Result) -> String {
+            if let at = r.brokenAt { return "hash chain broken at position \(at): \(r.chain)" }
+            var parts: [String] = []
+            if let events = r.events { parts.append("\(events) events, head \(String((r.headHash ?? "").prefix(16)))") }
+            if r.drift > 0 { parts.append("\(r.drift) projection entries differ from a rebuild") }
+            if !r.stale.isEmpty { parts.append("stale: \(r.stale.joined(separator: ", "))") }
+            if let error = r.error { parts.append("\(error.code) error (exit \(error.exitCode)): \(error.message)") }
+            return parts.joined(separator: "; ")
         }
     }
 }

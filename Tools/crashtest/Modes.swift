@@ -2,7 +2,7 @@
 // every kill, that nothing acknowledged was lost, every hash chain verifies and every projection
 // equals a rebuild from the log (invariant 6 of DOMAIN.md).
 //
-//   crashtest [--rounds N] [--seed S] [--data DIR] [--tenants K] [--fresh-every R] [--keep]
+//   crashtest [drive] [--rounds N] [--seed S] [--data DIR] [--tenant-count K] [--fresh-every R] [--keep]
 //       The driver. Each round starts a writer child, a rebuild child or both at once, kills them
 //       with SIGKILL after a random delay, then opens the store and checks it. Prints one line per
 //       round and finally "N passed, M failed"; exits 0 only when none failed.
@@ -22,6 +22,7 @@
 //       see an error and never a crash (a crash here is a signal, not exit 1).
 //
 // Exit codes: 0 all rounds passed, 1 a round failed or a child failed, 64 usage.
+// `crashtest --help` and `crashtest MODE --help` list the options (parsed by `Crashtest`).
 import BulkheadCore
 import Domain
 import EventLog
@@ -46,73 +47,6 @@ func fail(_ message: String, code: Int32) -> Never {
 
 /// Seeded: the same seed gives the same commands and kill delays.
 typealias SeededRandom = SplitMix64
-
-struct Options {
-    var mode = "drive"
-    var rounds = 100
-    var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
-    var data: String?
-    var tenants: [TenantID] = []
-    var tenantCount = 3
-    var freshEvery = 100
-    var keep = false
-    var clock: Double = 1_790_000_000
-    var chunk = 5
-    var stream = "race"
-    var attempts = 100
-
-    init(_ args: [String]) {
-        var i = 0
-        if let first = args.first, !first.hasPrefix("--") {
-            mode = first
-            i = 1
-        }
-        func value() -> String {
-            guard i + 1 < args.count else { fail("\(args[i]) needs a value", code: 64) }
-            i += 1
-            return args[i]
-        }
-        func number(_ text: String) -> Int {
-            guard let n = Int(text), n >= 0 else { fail("'\(text)' is not a non-negative number", code: 64) }
-            return n
-        }
-        while i < args.count {
-            switch args[i] {
-            case "--rounds": rounds = number(value())
-            case "--seed":
-                let text = value()
-                guard let s = UInt64(text) else { fail("'\(text)' is not a seed", code: 64) }
-                seed = s
-            case "--data": data = value()
-            case "--tenants":
-                let text = value()
-                tenants = text.split(separator: ",").map { part in
-                    guard let id = TenantID(String(part)) else { fail("'\(part)' is not a tenant UUID", code: 64) }
-                    return id
-                }
-            case "--tenant":
-                let text = value()
-                guard let id = TenantID(text) else { fail("'\(text)' is not a tenant UUID", code: 64) }
-                tenants = [id]
-            case "--tenant-count": tenantCount = max(1, number(value()))
-            case "--fresh-every": freshEvery = number(value())
-            case "--keep": keep = true
-            case "--clock":
-                let text = value()
-                guard let c = Double(text) else { fail("'\(text)' is not a time", code: 64) }
-                clock = c
-            case "--chunk": chunk = max(1, number(value()))
-            case "--stream": stream = value()
-            case "--attempts": attempts = number(value())
-            case "-h", "--help":
-                emit("usage: crashtest [--rounds N] [--seed S] [--data DIR] [--tenant-count K] [--fresh-every R] [--keep]" + "\n")
-                exit(0)
-            default: fail("unknown argument '\(args[i])'", code: 64)
-            }
-            i += 1
-        }
-    }
-}
 
 // MARK: - Random commands
 
@@ -205,10 +139,11 @@ func runWriter(_ options: Options) throws -> Never {
     let data = try DataDirectory(path: path)
     let clock = ManualClock(Date(timeIntervalSince1970: options.clock))
     let engine = TenantEngine(data: data, clock: clock)
-    var rng = SeededRandom(seed: options.seed)
+    let seed = options.seed ?? Options.clockSeed()
+    var rng = SeededRandom(seed: seed)
     var sources: [TenantID: CommandSource] = [:]
     for (n, tenant) in options.tenants.enumerated() {
-        sources[tenant] = CommandSource(rng: SeededRandom(seed: options.seed &+ UInt64(n) &* 7919))
+        sources[tenant] = CommandSource(rng: SeededRandom(seed: seed &+ UInt64(n) &* 7919))
     }
     let actors = ["ana@example.com", "ana+alias@example.com", "bo@example.com"]
     while true {
@@ -247,7 +182,7 @@ func runRebuilder(_ options: Options) throws -> Never {
     guard let path = options.data, !options.tenants.isEmpty else { fail("rebuild needs --data and --tenants", code: 64) }
     let data = try DataDirectory(path: path)
     let engine = TenantEngine(data: data, clock: ManualClock(Date(timeIntervalSince1970: options.clock)))
-    var rng = SeededRandom(seed: options.seed)
+    var rng = SeededRandom(seed: options.seed ?? Options.clockSeed())
     while true {
         let tenant = options.tenants[rng.below(options.tenants.count)]
         let report = try engine.rebuild(tenant: tenant, projections: [], dryRun: false, chunkSize: options.chunk)
@@ -313,6 +248,8 @@ struct Acknowledged {
 
 final class Driver {
     let options: Options
+    /// `--seed`, or the time the driver started.
+    let seed: UInt64
     let root: String
     let executable: String
     var rng: SeededRandom
@@ -328,7 +265,8 @@ final class Driver {
 
     init(options: Options) {
         self.options = options
-        self.rng = SeededRandom(seed: options.seed)
+        seed = options.seed ?? Options.clockSeed()
+        rng = SeededRandom(seed: seed)
         root = options.data ?? (NSTemporaryDirectory() + "bulkhead-crashtest-\(UUID().uuidString.lowercased())")
         executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     }
@@ -503,7 +441,7 @@ final class Driver {
     func run() throws -> Int32 {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let started = Date()
-        emit("crashtest: seed \(options.seed), \(options.rounds) rounds, \(options.tenantCount) tenants, data \(root)" + "\n")
+        emit("crashtest: seed \(seed), \(options.rounds) rounds, \(options.tenantCount) tenants, data \(root)" + "\n")
         for number in 1...max(1, options.rounds) {
             let summary: String
             let problem: String?
@@ -527,18 +465,4 @@ final class Driver {
         emit("\(passed) passed, \(failed) failed" + "\n")
         return failed == 0 ? 0 : 1
     }
-}
-
-let options = Options(Array(CommandLine.arguments.dropFirst()))
-do {
-    switch options.mode {
-    case "writer": try runWriter(options)
-    case "rebuild": try runRebuilder(options)
-    case "race": try runRace(options)
-    case "open": runOpen(options)
-    case "drive": exit(try Driver(options: options).run())
-    default: fail("unknown mode '\(options.mode)'; modes: writer, rebuild, race, open (or none: the driver)", code: 64)
-    }
-} catch {
-    fail("\(error)", code: 1)
 }
