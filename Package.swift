@@ -55,6 +55,7 @@ let package = Package(
                 "Workflows",
                 "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(

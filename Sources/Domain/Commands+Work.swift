@@ -3,7 +3,8 @@ import Foundation
 
 /// `analysis.request`: starts an analysis run, unless the project has an active run or one that
 /// completed less than 3 minutes ago: then the result says skipped, names that run, and nothing
-/// is appended.
+/// is appended. A run active for more than 10 minutes does not block: it is expired in the same
+/// transaction (as `analysis.expireStale` would), and the new run starts.
 public struct RequestAnalysis: Command {
     public static let name = "analysis.request"
     /// The project.
@@ -24,7 +25,12 @@ public struct RequestAnalysis: Command {
         _ = try existingProject(state, projectId)
         var decision = Decision()
         decision.ids["projectId"] = projectId
-        if let active = try state.activeRun(project: projectId) {
+        if let active = try state.activeRun(project: projectId),
+           context.now.timeIntervalSince(active.startedAt) > Guards.analysisExpiry {
+            decision.append(Streams.analysis(active.runId),
+                            .analysisExpired(AnalysisExpired(runId: active.runId, projectId: projectId, startedAt: active.startedAt)))
+            decision.ids["expiredRunId"] = active.runId
+        } else if let active = try state.activeRun(project: projectId) {
             decision.skipped = Skipped(reason: "run \(active.runId.lowercased) is active since \(Timestamp.format(active.startedAt))", runId: active.runId)
             return decision
         }

@@ -80,6 +80,17 @@ public final class TenantEngine: Sendable {
     /// - Throws: Only failures of the whole transaction (unknown tenant, storage errors); then
     ///   nothing of the batch was written.
     public func execute(batch: [(command: any Command, actor: String)], tenant: TenantID) throws -> [Result<CommandOutcome, CommandError>] {
+        try execute(batch: batch, tenant: tenant, system: false)
+    }
+
+    /// Decides and applies `command` for `tenant` as one of Bulkhead's own ``SystemActor``s.
+    public func execute(_ command: any Command, tenant: TenantID, as actor: SystemActor) throws -> CommandOutcome {
+        try execute(batch: [(command, actor.rawValue)], tenant: tenant, system: true)[0].get()
+    }
+
+    private func execute(
+        batch: [(command: any Command, actor: String)], tenant: TenantID, system: Bool
+    ) throws -> [Result<CommandOutcome, CommandError>] {
         let partition = try data.partition(for: tenant)
         let results: [Result<CommandOutcome, CommandError>]
         do {
@@ -93,7 +104,7 @@ public final class TenantEngine: Sendable {
                 var results: [Result<CommandOutcome, CommandError>] = []
                 for (command, actor) in batch {
                     do {
-                        try Self.checkActor(actor)
+                        if !system { try Self.checkActor(actor) }
                         results.append(.success(try apply(command, actor: actor, now: now, tenant: tenant, log: &log, session: session)))
                     } catch let refusal as CommandError {
                         results.append(.failure(refusal))
@@ -185,8 +196,8 @@ public final class TenantEngine: Sendable {
         return manifest
     }
 
-    /// Checks an actor as every command's is checked: 1 to ``LogWriter/maxActorBytes`` bytes, not
-    /// blank, no control characters.
+    /// Checks an actor as every caller's is checked: 1 to ``LogWriter/maxActorBytes`` bytes, not
+    /// blank, no control characters, and not in the `system:` namespace of Bulkhead's own actors.
     ///
     /// - Throws: ``CommandError/invalid(field:reason:)`` naming the field `actor`.
     public static func checkActor(_ actor: String) throws {
@@ -194,6 +205,9 @@ public final class TenantEngine: Sendable {
               !actor.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
             throw CommandError.invalid(field: "actor", reason: "must be 1 to \(LogWriter.maxActorBytes) bytes without control characters")
+        }
+        guard !SystemActor.isReserved(actor) else {
+            throw CommandError.invalid(field: "actor", reason: "'system:' names Bulkhead's own actors; no caller may use it")
         }
     }
 

@@ -35,6 +35,26 @@ struct TenantOptions: ParsableArguments {
     }
 }
 
+/// `--tenant T` or `--all-tenants`, exactly one of them: for commands that run per tenant.
+struct TenantSelection: ParsableArguments {
+    @OptionGroup var tenant: TenantOptions
+    @Flag(name: .customLong("all-tenants"), help: "Every tenant of the data directory.") var allTenants = false
+
+    func validate() throws {
+        if allTenants && tenant.tenant != nil {
+            throw ValidationError("give --tenant T or --all-tenants, not both")
+        }
+        if !allTenants && tenant.tenant == nil {
+            throw ValidationError("give --tenant T or --all-tenants (there is no default tenant)")
+        }
+    }
+
+    /// The selected tenants: the one named, or every registered tenant by slug.
+    func resolve(_ data: DataDirectory) throws -> [TenantRecord] {
+        allTenants ? try CLIFailure.wrap { try data.catalog.allTenants() } : [try tenant.resolve(data)]
+    }
+}
+
 /// The --format option of commands whose output is data.
 struct FormatOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: table (for people), json, jsonl or csv (for scripts).")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Service
+import ServiceLifecycle
 
 extension Bulkhead {
     /// `bulkhead serve [--host 127.0.0.1] [--port 8080] [--data DIR]`: the HTTP service.
@@ -10,7 +11,10 @@ extension Bulkhead {
             discussion: """
                 Every /v1 route needs Authorization: Bearer <api key>; the key alone says which tenant \
                 is served. Issue a key with: bulkhead exec --tenant T --actor YOU tenant.issueApiKey '{"label":"app"}'. \
-                The contract is Schemas/openapi.yaml. Stops on SIGINT or SIGTERM.
+                The contract is Schemas/openapi.yaml. Stops on SIGINT or SIGTERM. Every \
+                --maintenance-interval seconds (60) it expires analysis runs active for more than 10 \
+                minutes and orphans syncs running for more than 10 minutes, in every tenant, as the \
+                actor system:maintenance (off with --no-maintenance).
 
                 Example: bulkhead serve --port 8080 --data ./bulkhead-data
                 """)
@@ -19,9 +23,17 @@ extension Bulkhead {
         @Option(help: "The port to listen on.") var port = 8080
         @OptionGroup var data: DataOptions
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+        @Option(name: .customLong("maintenance-interval"),
+                help: "Seconds between two maintenance passes over every tenant (stale runs and syncs).")
+        var maintenanceInterval = 60
+        @Flag(name: .customLong("no-maintenance"), help: "Run no scheduled maintenance (run `bulkhead maintain` from cron instead).")
+        var noMaintenance = false
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not between 0 and 65535") }
+            guard (1...86_400).contains(maintenanceInterval) else {
+                throw ValidationError("--maintenance-interval \(maintenanceInterval) is not between 1 and 86400 seconds")
+            }
             guard ServiceLogging.levels.contains(logLevel) else {
                 throw ValidationError("--log-level '\(logLevel)' is not one of \(ServiceLogging.levels.joined(separator: ", "))")
             }
@@ -34,7 +46,13 @@ extension Bulkhead {
             guard let logger = ServiceLogging.standardErrorLogger(level: logLevel) else { throw ValidationError("bad --log-level") }
             let service = BulkheadService(ServiceConfiguration(host: host, port: port, dataPath: data.path, logger: logger), data: directory)
             logger.info("serving \(data.path) on http://\(host):\(port)")
-            try await buildApplication(service).runService()
+            var services: [any ServiceLifecycle.Service] = [buildApplication(service)]
+            if !noMaintenance {
+                services.append(MaintenanceScheduler(engine: service.engine, interval: .seconds(maintenanceInterval), logger: logger))
+            }
+            let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
         }
     }
 }

@@ -19,18 +19,8 @@ extension Bulkhead {
                 """)
 
         @OptionGroup var data: DataOptions
-        @OptionGroup var tenant: TenantOptions
-        @Flag(name: .customLong("all-tenants"), help: "Verify every tenant.") var allTenants = false
+        @OptionGroup var selection: TenantSelection
         @OptionGroup var output: FormatOptions
-
-        func validate() throws {
-            if allTenants && tenant.tenant != nil {
-                throw ValidationError("give --tenant T or --all-tenants, not both")
-            }
-            if !allTenants && tenant.tenant == nil {
-                throw ValidationError("give --tenant T or --all-tenants (there is no default tenant)")
-            }
-        }
 
         /// An error that stopped one tenant's verification, in the form of the CLI's JSON errors.
         struct Failure: Encodable {
@@ -68,9 +58,7 @@ extension Bulkhead {
 
         func run() throws {
             let directory = try data.open()
-            let tenants = allTenants
-                ? try CLIFailure.wrap { try directory.catalog.allTenants() }
-                : [try tenant.resolve(directory)]
+            let tenants = try selection.resolve(directory)
             let engine = engine(directory)
             let results = tenants.map { verify($0, in: directory, engine: engine) }
             try Output.write(results, format: output.format, columns: ["tenant", "id", "result", "detail"]) { r in
