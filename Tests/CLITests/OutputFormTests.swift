@@ -72,4 +72,30 @@ import Testing
         #expect(upper.isEmpty, "UUIDs printed in upper case: \(Set(upper).sorted())")
         #expect(found.contains("3f2504e0-4f89-41d3-9a0c-0305e82c3301"))
     }
+
+    @Test func configAsJSONHasTypedValuesAndNullForUnsetKeysLikeTheHTTPAnswer() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        #expect(try cli("tenant", "create", "capo", "--name", "Capo FC").status == 0)
+        for (command, body) in [
+            ("tenant.setConfig", #"{"key":"teamAName","value":{"text":"Reds"}}"#),
+            ("tenant.setConfig", #"{"key":"heavyWinThreshold","value":{"integer":4}}"#),
+            ("tenant.setModelPreference", #"{"feature":"refactor","provider":"openai","model":"gpt-5"}"#),
+        ] {
+            let run = try cli("exec", "--tenant", "capo", "--actor", "ana@capo.example", command, body)
+            #expect(run.status == 0, "\(command): \(run.stderr)")
+        }
+        let json = try cli("query", "--tenant", "capo", "config", "--format", "json")
+        #expect(json.status == 0, "\(json.stderr)")
+        // The exact bytes of `GET /v1/config` (EventCatalog.jsonEncoder: sorted keys).
+        let expected = #"{"modelPreferences":[{"feature":"refactor","model":"gpt-5","provider":"openai"}],"#
+            + #""values":[{"key":"teamAName","value":{"text":"Reds"}},{"key":"teamBName","value":null},"#
+            + #"{"key":"heavyWinThreshold","value":{"integer":4}}]}"#
+        #expect(json.stdout == expected + "\n")
+        let jsonl = try cli("query", "--tenant", "capo", "config", "--format", "jsonl")
+        #expect(jsonl.stdout == expected + "\n")
+        let table = try cli("query", "--tenant", "capo", "config")
+        #expect(table.stdout.contains("teamBName") && table.stdout.contains("(unset)"), "\(table.stdout)")
+        #expect(table.stdout.contains("model.refactor") && table.stdout.contains("openai/gpt-5"), "\(table.stdout)")
+    }
 }
