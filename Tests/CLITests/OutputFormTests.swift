@@ -98,4 +98,32 @@ import Testing
         #expect(table.stdout.contains("teamBName") && table.stdout.contains("(unset)"), "\(table.stdout)")
         #expect(table.stdout.contains("model.refactor") && table.stdout.contains("openai/gpt-5"), "\(table.stdout)")
     }
+
+    /// A field with a comma, quote or line break is quoted, even when a combining mark follows the
+    /// comma or quote, and a CRLF (one `Character`, neither "\r" nor "\n") counts as a break.
+    @Test func csvQuotesEveryFieldHoldingACommaQuoteOrLineBreakByte() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha Labs").status == 0)
+        func exec(_ command: String, _ body: String, id: String = "projectId") throws -> String? {
+            let run = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", command, body,
+                              "--format", "json")
+            #expect(run.status == 0, "\(command): \(run.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            return (object?["ids"] as? [String: String])?[id]
+        }
+        _ = try exec("project.create", #"{"name":"a,\u0301b"}"#)
+        _ = try exec("project.create", #"{"name":"say \"\u0301hi\""}"#)
+        let project = try #require(try exec("project.create", #"{"name":"plain"}"#))
+        let sync = try #require(try exec("sync.start", "{\"projectId\":\"\(project)\"}", id: "syncId"))
+        _ = try exec("sync.fail", "{\"syncId\":\"\(sync)\",\"reason\":\"disk\\r\\nfull\"}")
+        let projects = Data(try cli("query", "--tenant", "alpha", "projects", "--format", "csv").stdout.utf8)
+        #expect(projects.range(of: Data("\n\"a,\u{301}b\",".utf8)) == nil, "the id comes first")
+        #expect(projects.range(of: Data(",\"a,\u{301}b\",".utf8)) != nil,
+                "\(String(decoding: projects, as: UTF8.self))")
+        #expect(projects.range(of: Data(",\"say \"\"\u{301}hi\"\"\",".utf8)) != nil,
+                "\(String(decoding: projects, as: UTF8.self))")
+        let syncs = Data(try cli("query", "--tenant", "alpha", "syncs", project, "--format", "csv").stdout.utf8)
+        #expect(syncs.range(of: Data(",\"disk\r\nfull\"\n".utf8)) != nil, "\(String(decoding: syncs, as: UTF8.self))")
+    }
 }
