@@ -32,7 +32,7 @@ struct LowercaseUUIDs<Value: Encodable>: Encodable {
     init(_ value: Value) { self.value = value }
 
     func encode(to encoder: any Encoder) throws {
-        if let uuid = value as? UUID {
+        if Value.self == UUID.self, let uuid = value as? UUID {
             var container = encoder.singleValueContainer()
             try container.encode(uuid.uuidString.lowercased())
         } else {
@@ -40,15 +40,11 @@ struct LowercaseUUIDs<Value: Encodable>: Encodable {
         }
     }
 
-    /// What the base container should encode in place of `value`: `value` itself when the base
-    /// encoder treats its type specially (dates, data, URLs, decimals hold no UUID), the lowercase
-    /// text of a UUID, or `value` wrapped so that its own fields are proxied too.
-    static func wrap<T: Encodable>(_ value: T) -> any Encodable {
-        switch value {
-        case let uuid as UUID: return uuid.uuidString.lowercased()
-        case is Date, is Data, is URL, is Decimal: return value
-        default: return LowercaseUUIDs<T>(value)
-        }
+    /// Whether the base encoder should get a value of type `T` itself: a type it treats specially
+    /// (dates, data, URLs, decimals), none of which holds a UUID.
+    @inline(__always)
+    static func passesThrough<T>(_ type: T.Type) -> Bool {
+        T.self == Date.self || T.self == Data.self || T.self == URL.self || T.self == Decimal.self
     }
 }
 
@@ -95,7 +91,14 @@ struct KeyedProxy<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt64, forKey key: Key) throws { try base.encode(value, forKey: key) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try base.encode(LowercaseUUIDs<T>.wrap(value), forKey: key)
+        // Comparing metatypes first keeps the dynamic cast off every non-UUID value.
+        if T.self == UUID.self, let uuid = value as? UUID {
+            try base.encode(uuid.uuidString.lowercased(), forKey: key)
+        } else if LowercaseUUIDs<T>.passesThrough(T.self) {
+            try base.encode(value, forKey: key)
+        } else {
+            try base.encode(LowercaseUUIDs(value), forKey: key)
+        }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
@@ -137,7 +140,15 @@ struct UnkeyedProxy: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt16) throws { try base.encode(value) }
     mutating func encode(_ value: UInt32) throws { try base.encode(value) }
     mutating func encode(_ value: UInt64) throws { try base.encode(value) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try base.encode(LowercaseUUIDs<T>.wrap(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        if T.self == UUID.self, let uuid = value as? UUID {
+            try base.encode(uuid.uuidString.lowercased())
+        } else if LowercaseUUIDs<T>.passesThrough(T.self) {
+            try base.encode(value)
+        } else {
+            try base.encode(LowercaseUUIDs(value))
+        }
+    }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type
@@ -173,5 +184,13 @@ struct SingleValueProxy: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt16) throws { try base.encode(value) }
     mutating func encode(_ value: UInt32) throws { try base.encode(value) }
     mutating func encode(_ value: UInt64) throws { try base.encode(value) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try base.encode(LowercaseUUIDs<T>.wrap(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        if T.self == UUID.self, let uuid = value as? UUID {
+            try base.encode(uuid.uuidString.lowercased())
+        } else if LowercaseUUIDs<T>.passesThrough(T.self) {
+            try base.encode(value)
+        } else {
+            try base.encode(LowercaseUUIDs(value))
+        }
+    }
 }

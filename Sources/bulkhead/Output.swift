@@ -83,7 +83,8 @@ enum Output {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
-    /// Writes rows as an aligned table, CSV, or (for json/jsonl) the given Codable values.
+    /// Writes rows as an aligned table, CSV, or (for json/jsonl) the given Codable values, encoded
+    /// like the HTTP answers (`EventCatalog.jsonEncoder`: UUIDs in lower case, as in every format).
     static func write<T: Encodable>(_ values: [T], format: OutputFormat, columns: [String], row: (T) -> [String]) throws {
         switch format {
         case .table: table(columns, values.map(row))
