@@ -120,10 +120,14 @@ extension Bulkhead {
             func run() throws {
                 let id = try uuidArgument(id, "note id")
                 let context = try options.view { try $0.enrichmentContext(note: id) }
-                let rows = KnowledgeKind.allCases.flatMap { kind in context.entries(kind).map { (kind.rawValue, $0.content) } }
+                let rows = KnowledgeKind.allCases.flatMap { kind in
+                    context.entries(kind).map { [kind.rawValue, $0.content] }
+                }
                 switch options.format {
                 case .json, .jsonl: try Output.write(context, format: options.format, pairs: [])
-                case .table, .csv: Output.table(["kind", "content"], rows.map { [$0.0, $0.1] })
+                // CSV is CSV here too (it was an aligned table, which a multi-line entry breaks).
+                case .table, .csv:
+                    try Output.write(rows, format: options.format, columns: ["kind", "content"]) { $0 }
                 }
             }
         }

@@ -123,6 +123,12 @@ import Testing
                 "\(String(decoding: projects, as: UTF8.self))")
         #expect(projects.range(of: Data(",\"say \"\"\u{301}hi\"\"\",".utf8)) != nil,
                 "\(String(decoding: projects, as: UTF8.self))")
+        let note = try #require(try exec("note.create", "{\"projectId\":\"\(project)\",\"title\":\"t\",\"body\":\"b\"}",
+                                          id: "noteId"))
+        _ = try exec("knowledge.record",
+                     "{\"projectId\":\"\(project)\",\"kind\":\"memoryEntry\",\"content\":\"one,\\r\\ntwo\"}")
+        let context = try cli("query", "--tenant", "alpha", "note-context", note, "--format", "csv").stdout
+        #expect(context == "kind,content\nmemoryEntry,\"one,\r\ntwo\"\n", "\(context.debugDescription)")
         let syncs = Data(try cli("query", "--tenant", "alpha", "syncs", project, "--format", "csv").stdout.utf8)
         #expect(syncs.range(of: Data(",\"disk\r\nfull\"\n".utf8)) != nil, "\(String(decoding: syncs, as: UTF8.self))")
     }
