@@ -31,7 +31,8 @@ public struct TenantID: Hashable, Comparable, Codable, Sendable, CustomStringCon
         self.uuid = try decoder.singleValueContainer().decode(UUID.self)
     }
 
-    /// Encodes as the UUID text.
+    /// Encodes the UUID: 16 bytes in the binary format; at the JSON edges (``EdgeJSONEncoder``)
+    /// the same lowercase text as ``description``, so every output shows one form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(uuid)

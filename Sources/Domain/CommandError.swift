@@ -70,41 +70,79 @@ enum Check {
         }
     }
 
-    /// A GitHub repository: `owner/name`, each part of letters, digits, `-`, `_` and `.`.
+    /// A GitHub repository: `owner/name`, split on the byte `/`; each part 1 to 100 bytes of ASCII
+    /// letters, digits, `-`, `_` and `.`, and neither `.` nor `..`.
     static func repository(_ value: String, _ field: String) throws {
         // owner (≤ 100) + "/" + name (≤ 100): anything longer is refused by its size, not echoed.
         try text(value, field, max: 201, allowEmpty: true)
-        let parts = value.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = value.utf8.split(separator: Byte.slash, omittingEmptySubsequences: false)
         let valid = parts.count == 2 && parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 100 && part != "." && part != ".."
-                && part.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
+            (1...100).contains(part.count) && !Byte.isDotSegment(part) && part.allSatisfy(Byte.isRepositoryName)
         }
         guard valid else {
-            throw CommandError.invalid(field: field, reason: "'\(value)' is not a GitHub repository of the form owner/name")
+            let reason = "'\(value)' is not a GitHub repository of the form owner/name"
+            throw CommandError.invalid(field: field, reason: reason)
         }
     }
 
     /// Normalises a path inside a repository: `""` is the root; no leading or trailing `/`,
     /// no empty segments, no `.` or `..`.
+    ///
+    /// Works on UTF-8 bytes: a `/` or `.` followed by a combining mark is still a `/` or `.`
+    /// (a `Character` would fold the two into one cluster and hide a `..` segment).
     static func repositoryPath(_ value: String, _ field: String) throws -> String {
         try text(value, field, max: 1024, allowEmpty: true)
-        var trimmed = Substring(value)
-        while trimmed.hasPrefix("/") { trimmed = trimmed.dropFirst() }
-        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let bytes = Array(value.utf8)
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, bytes[start] == Byte.slash { start += 1 }
+        while end > start, bytes[end - 1] == Byte.slash { end -= 1 }
+        let trimmed = bytes[start..<end]
         if trimmed.isEmpty { return "" }
-        let segments = trimmed.split(separator: "/", omittingEmptySubsequences: false)
-        for segment in segments {
+        for segment in trimmed.split(separator: Byte.slash, omittingEmptySubsequences: false) {
             if segment.isEmpty { throw CommandError.invalid(field: field, reason: "'\(value)' has an empty segment") }
-            if segment == ".." || segment == "." { throw CommandError.invalid(field: field, reason: "'\(value)' may not contain '.' or '..' segments") }
+            if Byte.isDotSegment(segment) {
+                throw CommandError.invalid(field: field, reason: "'\(value)' may not contain '.' or '..' segments")
+            }
         }
-        return segments.joined(separator: "/")
+        // No byte of a multi-byte UTF-8 sequence is '/', so cutting at one leaves valid UTF-8.
+        return String(decoding: trimmed, as: UTF8.self)
     }
 
+    /// An e-mail address by the contract's pattern `^[^@ ]+@[^@ ]*\.[^@ ]*$`, read (as the schema
+    /// reads it) on Unicode scalars: exactly one `@` with something before it, a `.` somewhere
+    /// after it, and no space (U+0020). ASCII scalars are single UTF-8 bytes, so bytes suffice.
     static func email(_ value: String, _ field: String) throws {
         try text(value, field, max: 320)
-        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !value.contains(" ") else {
+        let bytes = value.utf8
+        let parts = bytes.split(separator: Byte.at, omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains(Byte.dot), !bytes.contains(Byte.space) else {
             throw CommandError.invalid(field: field, reason: "'\(value)' is not an e-mail address")
+        }
+    }
+}
+
+/// The ASCII bytes the checks look for, and tests on bytes. Checks compare UTF-8 bytes (or
+/// Unicode scalars), never `Character`s: a grapheme cluster folds `.`, `/` or `@` with a
+/// following combining mark into one `Character` that equals none of them.
+enum Byte {
+    static let slash = UInt8(ascii: "/")
+    static let dot = UInt8(ascii: ".")
+    static let at = UInt8(ascii: "@")
+    static let space = UInt8(ascii: " ")
+
+    /// Whether `segment` is exactly `.` or `..`.
+    static func isDotSegment(_ segment: some Collection<UInt8>) -> Bool {
+        (1...2).contains(segment.count) && segment.allSatisfy { $0 == dot }
+    }
+
+    /// Whether `byte` may appear in a GitHub owner or repository name: `A-Z a-z 0-9 - _ .`.
+    static func isRepositoryName(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+            return true
+        default:
+            return false
         }
     }
 }

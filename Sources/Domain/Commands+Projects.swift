@@ -128,7 +128,12 @@ public struct ImportSource: Command {
         try Check.repository(repository, "repository")
         let normalised = try Check.repositoryPath(path ?? "", "path")
         let project = try existingProject(state, projectId)
-        if project.sources.contains(where: { $0.repository.lowercased() == repository.lowercased() && $0.path == normalised }) {
+        // Byte equality: `==` on String is canonical equivalence, and Git tells "é" from "e\u{301}".
+        let sameSource = project.sources.contains { source in
+            source.repository.lowercased().utf8.elementsEqual(repository.lowercased().utf8)
+                && source.path.utf8.elementsEqual(normalised.utf8)
+        }
+        if sameSource {
             throw CommandError.refused("project \(projectId.lowercased) already has the source \(repository)/\(normalised)")
         }
         let id = context.id(sourceId)

@@ -239,15 +239,16 @@ public enum EventCatalog {
         try entries[type.index].decode(schemaVersion, bytes)
     }
 
-    /// The JSON encoder of the edges: sorted keys, ISO 8601 dates with fractional seconds.
-    public static let jsonEncoder: JSONEncoder = {
+    /// The JSON encoder of the edges (CLI output, HTTP answers, replayed payloads): sorted keys,
+    /// ISO 8601 dates with fractional seconds, and every UUID in lower case.
+    public static let jsonEncoder: EdgeJSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(Timestamp.format(date))
         }
-        return encoder
+        return EdgeJSONEncoder(encoder)
     }()
 }
 

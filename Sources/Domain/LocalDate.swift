@@ -11,12 +11,14 @@ public struct LocalDate: Hashable, Comparable, Codable, Sendable, CustomStringCo
 
     /// Parses `YYYY-MM-DD`, checking that the day exists; `nil` otherwise.
     public init?(_ text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard text.utf8.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        // On UTF-8 bytes: exactly `DDDD-DD-DD` with ASCII digits, nothing else.
+        let bytes = Array(text.utf8)
+        let zero = UInt8(ascii: "0"), nine = UInt8(ascii: "9"), dash = UInt8(ascii: "-")
+        guard bytes.count == 10, bytes[4] == dash, bytes[7] == dash,
+              [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy({ (zero...nine).contains(bytes[$0]) })
         else { return nil }
-        self.init(year: y, month: m, day: d)
+        func number(_ range: Range<Int>) -> Int { bytes[range].reduce(0) { $0 * 10 + Int($1 - zero) } }
+        self.init(year: number(0..<4), month: number(5..<7), day: number(8..<10))
     }
 
     /// Creates a date when it exists in the Gregorian calendar; `nil` otherwise.

@@ -68,8 +68,9 @@ func readInput(_ input: String) throws -> Data {
         return data
     }
     if input == "-" { return try bounded(FileHandle.standardInput, "standard input") }
-    if input.hasPrefix("@") {
-        let path = String(input.dropFirst())
+    // The byte '@', not the Character: "@\u{301}x" names the file "\u{301}x".
+    if input.utf8.first == UInt8(ascii: "@") {
+        let path = String(decoding: input.utf8.dropFirst(), as: UTF8.self)
         let handle: FileHandle
         do {
             handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))

@@ -57,7 +57,9 @@ enum Output {
     /// The --format value in raw arguments, for reporting errors before parsing finishes.
     static func formatArgument(in arguments: [String]) -> OutputFormat? {
         for (i, arg) in arguments.enumerated() {
-            if arg.hasPrefix("--format=") { return OutputFormat(rawValue: String(arg.dropFirst(9))) }
+            if arg.utf8.starts(with: "--format=".utf8) {
+                return OutputFormat(rawValue: String(decoding: arg.utf8.dropFirst(9), as: UTF8.self))
+            }
             if arg == "--format", i + 1 < arguments.count { return OutputFormat(rawValue: arguments[i + 1]) }
         }
         return nil
@@ -81,7 +83,8 @@ enum Output {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
-    /// Writes rows as an aligned table, CSV, or (for json/jsonl) the given Codable values.
+    /// Writes rows as an aligned table, CSV, or (for json/jsonl) the given Codable values, encoded
+    /// like the HTTP answers (`EventCatalog.jsonEncoder`: UUIDs in lower case, as in every format).
     static func write<T: Encodable>(_ values: [T], format: OutputFormat, columns: [String], row: (T) -> [String]) throws {
         switch format {
         case .table: table(columns, values.map(row))
@@ -124,8 +127,20 @@ enum Output {
         if rows.isEmpty { line("(none)") }
     }
 
+    /// `s` as an RFC 4180 field: quoted, with `"` doubled, when it holds a comma, a quote, a line
+    /// feed or a carriage return. Looked for as bytes: a `Character` would miss ",\u{301}" (one
+    /// cluster) or "\r\n" (one cluster, equal to neither "\r" nor "\n").
     static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        let special: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r")]
+        guard s.utf8.contains(where: special.contains) else { return s }
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in s.unicodeScalars {
+            if scalar == "\"" { quoted.append("\"") }
+            quoted.append(scalar)
+        }
+        quoted.append("\"")
+        return String(quoted)
     }
 }
 

@@ -120,10 +120,14 @@ extension Bulkhead {
             func run() throws {
                 let id = try uuidArgument(id, "note id")
                 let context = try options.view { try $0.enrichmentContext(note: id) }
-                let rows = KnowledgeKind.allCases.flatMap { kind in context.entries(kind).map { (kind.rawValue, $0.content) } }
+                let rows = KnowledgeKind.allCases.flatMap { kind in
+                    context.entries(kind).map { [kind.rawValue, $0.content] }
+                }
                 switch options.format {
                 case .json, .jsonl: try Output.write(context, format: options.format, pairs: [])
-                case .table, .csv: Output.table(["kind", "content"], rows.map { [$0.0, $0.1] })
+                // CSV is CSV here too (it was an aligned table, which a multi-line entry breaks).
+                case .table, .csv:
+                    try Output.write(rows, format: options.format, columns: ["kind", "content"]) { $0 }
                 }
             }
         }
@@ -231,11 +235,15 @@ extension Bulkhead {
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             func run() throws {
-                struct Row: Encodable { let key: String; let value: String? }
-                let (config, preferences) = try options.view { (try $0.configuration(), try $0.modelPreferences()) }
-                var rows = ConfigKey.allCases.map { key in Row(key: key.rawValue, value: config.first { $0.key == key }?.value.description) }
-                rows += preferences.map { Row(key: "model.\($0.feature.rawValue)", value: "\($0.provider)/\($0.model)") }
-                try Output.write(rows, format: options.format, columns: ["key", "value"]) { [$0.key, $0.value ?? "(unset)"] }
+                // One document for JSON, the same as `GET /v1/config`: typed values, null when unset.
+                let document = try options.view { try $0.configDocument() }
+                switch options.format {
+                case .json, .jsonl: try Output.write(document, format: options.format, pairs: [])
+                case .table, .csv:
+                    var rows = document.values.map { [$0.key.rawValue, $0.value?.description ?? "(unset)"] }
+                    rows += document.modelPreferences.map { ["model.\($0.feature.rawValue)", "\($0.provider)/\($0.model)"] }
+                    try Output.write(rows, format: options.format, columns: ["key", "value"]) { $0 }
+                }
             }
         }
 

@@ -131,6 +131,8 @@ struct RandomHistory {
         for i in 0..<Int.random(in: 1...3, using: &random) {
             try run(AddUser(userId: maybe { _ in UUID() }, email: "user\(i)+\(word().filter(\.isLetter).prefix(4))@example.com", displayName: text(words: 1...3)))
         }
+        // The contract's e-mail pattern works on scalars: a '.' followed by a combining mark is a '.'.
+        try run(AddUser(email: "0@.\u{1a1b},?", displayName: "Combining"))
         try run(SetConfig(key: .teamAName, value: .text(text(words: 1...2))))
         try run(SetConfig(key: .teamBName, value: .text(text(words: 1...2))))
         try run(SetConfig(key: .heavyWinThreshold, value: .integer(Int.random(in: 1...99, using: &random))))
@@ -151,6 +153,9 @@ struct RandomHistory {
         }
         try run(UpdateProject(projectId: ids[0], name: maybe { $0.text(words: 1...2) }, githubRepository: repository(), scanPath: maybe { $0.path() }))
         try run(UpdateProject(projectId: ids[0], githubRepository: ""))
+        // A '/' followed by a combining mark is trimmed like any '/': the event records "\u{301}".
+        try run(ImportSource(projectId: ids[0], repository: "example/marks", path: "/\u{301}"))
+        try run(UpdateProject(projectId: ids[0], scanPath: "..\u{301}/x/"))
         for project in ids {
             try run(ImportSource(projectId: project, sourceId: maybe { _ in UUID() }, repository: repository(), path: maybe { $0.path() }))
             try run(CreateNote(projectId: project, noteId: maybe { _ in UUID() }, title: text(words: 1...4), body: multiline()))

@@ -53,11 +53,7 @@ struct QueryController {
             try JSONResponse.encode(try await view(request, context) { try $0.users() })
         }
         group.get("config") { request, context in
-            try JSONResponse.encode(try await view(request, context) { view in
-                let set = try view.configuration()
-                let values = ConfigKey.allCases.map { key in ConfigEntry(key: key.rawValue, value: set.first { $0.key == key }?.value) }
-                return ConfigDocument(values: values, modelPreferences: try view.modelPreferences())
-            })
+            try JSONResponse.encode(try await view(request, context) { try $0.configDocument() })
         }
         group.get("api-keys") { request, context in
             try JSONResponse.encode(try await view(request, context) { try $0.apiKeys() })
@@ -92,26 +88,4 @@ struct QueryController {
     private func checkSeasonName(_ name: String, field: String) throws {
         guard !name.isEmpty, name.utf8.count <= 200 else { throw ServiceError.invalid(field, "must be 1 to 200 bytes") }
     }
-}
-
-/// `GET /v1/config`: every configuration key (unset ones with no value: there are no defaults)
-/// and the model preferences.
-struct ConfigDocument: Encodable, Sendable {
-    let values: [ConfigEntry]
-    let modelPreferences: [ModelPreference]
-}
-
-/// One configuration key and its value, if set.
-struct ConfigEntry: Encodable, Sendable {
-    let key: String
-    let value: ConfigValue?
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(key, forKey: .key)
-        // An unset key is shown as null, never as a default.
-        try container.encode(value, forKey: .value)
-    }
-
-    enum CodingKeys: String, CodingKey { case key, value }
 }
