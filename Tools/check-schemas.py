@@ -208,6 +208,11 @@ def check_model_catalog(schemas, report):
                      f"default adapter {adapter['provider']}/{adapter['model']} is not a model of the catalog")
     providers = [a["provider"] for a in catalog["defaultAdapters"]]
     report.check(len(providers) == len(set(providers)), "Schemas/model-catalog.json", "a provider has two default adapters")
+    features = [d["feature"] for d in catalog["featureDefaults"]]
+    report.check(len(features) == len(set(features)), "Schemas/model-catalog.json", "a feature has two default models")
+    for default in catalog["featureDefaults"]:
+        report.check((default["provider"], default["model"]) in pairs, "Schemas/model-catalog.json",
+                     f"the default of {default['feature']}, {default['provider']}/{default['model']}, is not a model of the catalog")
 
 
 def samples(directory):

@@ -18,6 +18,9 @@ public struct ModelCatalog: Codable, Equatable, Sendable {
     public let models: [CatalogModel]
     /// Each provider's default adapter model.
     public let defaultAdapters: [DefaultAdapter]
+    /// Each feature's default model: the product's choice, the same for every tenant, used until a
+    /// tenant sets a preference for the feature (`tenant.setModelPreference`).
+    public let featureDefaults: [FeatureDefault]
 
     /// A provider's default model.
     public struct DefaultAdapter: Codable, Equatable, Sendable {
@@ -25,6 +28,22 @@ public struct ModelCatalog: Codable, Equatable, Sendable {
         public let provider: String
         /// Its default model id.
         public let model: String
+    }
+
+    /// A feature's default model.
+    public struct FeatureDefault: Codable, Equatable, Sendable {
+        /// The feature.
+        public let feature: ModelFeature
+        /// The provider.
+        public let provider: String
+        /// The provider's model id (listed in ``ModelCatalog/models``).
+        public let model: String
+    }
+
+    /// The default of `feature`, or `nil` when the catalog has none (a test requires one for
+    /// every feature).
+    public func featureDefault(_ feature: ModelFeature) -> FeatureDefault? {
+        featureDefaults.first { $0.feature == feature }
     }
 
     /// The model with this provider and id, or `nil`.
@@ -50,5 +69,23 @@ public struct ModelCatalog: Codable, Equatable, Sendable {
         defaultAdapters: [
             DefaultAdapter(provider: "anthropic", model: "claude-sonnet-4-6"),
             DefaultAdapter(provider: "openai", model: "gpt-4.1-mini"),
+        ],
+        featureDefaults: [
+            FeatureDefault(feature: .docsPipeline, provider: "anthropic", model: "claude-sonnet-4-6"),
+            FeatureDefault(feature: .refactor, provider: "anthropic", model: "claude-opus-4-6"),
+            FeatureDefault(feature: .discussions, provider: "openai", model: "gpt-4.1-mini"),
+            FeatureDefault(feature: .enrichment, provider: "openai", model: "gpt-4.1-mini"),
         ])
+}
+
+/// The model catalog this build ships is inconsistent (a build error that tests rule out).
+public struct ModelCatalogError: Error, CustomStringConvertible, Sendable {
+    /// What is missing or wrong.
+    public let message: String
+
+    /// Creates the error.
+    public init(message: String) { self.message = message }
+
+    /// One line.
+    public var description: String { message }
 }

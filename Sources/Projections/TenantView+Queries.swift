@@ -3,8 +3,16 @@ import Domain
 import Foundation
 
 /// What a note is enriched with: the note, its project, and the project's knowledge of all four
-/// kinds (each kind is present, empty or not).
+/// kinds (each kind is present, empty or not), at most ``limitPerKind`` of each, newest first.
+/// ``leftOut`` says how many older entries of each kind were not included: they are the next
+/// pages of the project's knowledge list (`query knowledge PROJECT --kind K --offset N`,
+/// `GET /v1/projects/{id}/knowledge?kind=K&offset=N`, with N the limit).
 public struct EnrichmentContext: Codable, Equatable, Sendable {
+    /// The number of entries of each kind kept when no limit is given.
+    public static let defaultLimitPerKind = 20
+    /// The largest limit per kind accepted.
+    public static let maximumLimitPerKind = PageRequest.maximumLimit
+
     /// The note.
     public var note: NoteRecord
     /// Its project.
@@ -17,6 +25,10 @@ public struct EnrichmentContext: Codable, Equatable, Sendable {
     public var workflowInsights: [KnowledgeRecord]
     /// Consolidation patterns, newest first.
     public var consolidationPatterns: [KnowledgeRecord]
+    /// The most entries of each kind included.
+    public var limitPerKind: Int
+    /// How many entries of each kind were left out by the limit (0 when all were included).
+    public var leftOut: KnowledgeCounts
 
     /// The entries of `kind`.
     public func entries(_ kind: KnowledgeKind) -> [KnowledgeRecord] {
@@ -105,22 +117,37 @@ extension TenantView {
         }.sorted { $0.createdAt < $1.createdAt }
     }
 
-    /// The enrichment context of a note: all four kinds of its project's knowledge.
-    public func enrichmentContext(note noteId: UUID, limitPerKind: Int = 20) throws -> EnrichmentContext {
+    /// The enrichment context of a note: all four kinds of its project's knowledge, at most
+    /// `limitPerKind` entries of each (newest first), and how many of each were left out.
+    /// - Parameter limitPerKind: 1 to ``EnrichmentContext/maximumLimitPerKind``; `nil` takes
+    ///   ``EnrichmentContext/defaultLimitPerKind`` (20).
+    /// - Throws: ``InputError`` naming `limitPerKind` when out of bounds; ``QueryNotFound`` when
+    ///   the note is not this tenant's or its project is deleted.
+    public func enrichmentContext(note noteId: UUID, limitPerKind: Int?) throws -> EnrichmentContext {
+        let limit = limitPerKind ?? EnrichmentContext.defaultLimitPerKind
+        guard (1...EnrichmentContext.maximumLimitPerKind).contains(limit) else {
+            let maximum = EnrichmentContext.maximumLimitPerKind
+            throw InputError(field: "limitPerKind", reason: "must be 1 to \(maximum), got \(limit)")
+        }
         guard let note = try note(noteId), let project = try project(note.projectId) else {
             throw QueryNotFound(entity: "note", id: noteId.lowercased, known: [])
         }
-        let store = try store("projects")
+        var leftOut = KnowledgeCounts()
         func entries(_ kind: KnowledgeKind) throws -> [KnowledgeRecord] {
-            let all = try store.keys(prefix: ProjectProjector.projectKnowledge(project.projectId, kind)).compactMap { key in
-                try key.uuid(at: 18).flatMap { try knowledge($0) }
-            }
-            return Array(all.sorted { $0.recordedAt > $1.recordedAt }.prefix(limitPerKind))
+            let all = try knowledgeEntries(project: project.projectId, kind: kind)
+            leftOut[kind] = max(0, all.count - limit)
+            return Array(all.sorted(by: Self.newestFirst).prefix(limit))
         }
         return EnrichmentContext(
             note: note, project: project,
             codePatterns: try entries(.codePattern), memoryEntries: try entries(.memoryEntry),
-            workflowInsights: try entries(.workflowInsight), consolidationPatterns: try entries(.consolidationPattern))
+            workflowInsights: try entries(.workflowInsight), consolidationPatterns: try entries(.consolidationPattern),
+            limitPerKind: limit, leftOut: leftOut)
+    }
+
+    /// The enrichment context of a note with the default limit per kind (20).
+    public func enrichmentContext(note noteId: UUID) throws -> EnrichmentContext {
+        try enrichmentContext(note: noteId, limitPerKind: nil)
     }
 
     /// A project's sync chain.

@@ -89,7 +89,13 @@ public struct DemoScenario {
             for content in contents { try run(t, oliver, RecordKnowledge(projectId: codemcp, kind: kind, content: content)) }
         }
         try run(t, oliver, CreateNote(projectId: codemcp, title: "Enrichment gap", body: "Enrichment loaded only consolidation patterns."))
+        clock.advance(by: 60)
+        try run(t, alias, CreateNote(projectId: codemcp, title: "Guard audit", body: "Guards filter by tenant."))
+        clock.advance(by: 60)
+        try run(t, oliver, CreateNote(projectId: codemcp, title: "Sync chain", body: "Orphans block nothing."))
         try run(t, alias, PublishBlogPost(projectId: codemcp, title: "Debugging the fabric", body: "A multi-tenant odyssey."))
+        clock.advance(by: 60)
+        try run(t, oliver, PublishBlogPost(projectId: codemcp, title: "Loud failures", body: "Wrong data is worse."))
         // Syncs: one completes, the next dies mid-way and is orphaned by the following start.
         let first = try run(t, oliver, StartSync(projectId: codemcp)).ids["syncId"]
         clock.advance(by: 60)
@@ -106,9 +112,9 @@ public struct DemoScenario {
         clock.advance(by: 120)
         if let runId { try run(t, oliver, CompleteAnalysis(runId: runId)) }
         clock.advance(by: 4 * 60)
+        // A run and a sync of the pipeline that never finish: the tour's maintenance pass finds them.
         try run(t, oliver, RequestAnalysis(projectId: pipeline, trigger: .manual))
-        clock.advance(by: 15 * 60)
-        try run(t, oliver, ExpireStaleAnalyses())
+        try run(t, oliver, StartSync(projectId: pipeline))
     }
 
     func club(_ slug: String, teams: (String, String), threshold: Int, seasons: [(String, String, String)], matches: Int, seed: UInt64) throws {
@@ -177,11 +183,17 @@ public struct DemoScenario {
             for r in try view.runs(project: codemcp.projectId).runs {
                 out("  \(r.runId.lowercased.prefix(8))  \(r.trigger.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.status.rawValue)")
             }
+            try tourNotesAndPosts(view, project: codemcp)
             if let note = try view.notes(project: codemcp.projectId).first {
-                let context = try view.enrichmentContext(note: note.noteId)
-                out("\n== Enrichment context of the note '\(note.title)': all four knowledge kinds")
-                for kind in KnowledgeKind.allCases { out("  \(kind.rawValue.padding(toLength: 21, withPad: " ", startingAt: 0)) \(context.entries(kind).count) entries") }
+                let context = try view.enrichmentContext(note: note.noteId, limitPerKind: 2)
+                out("\n== Enrichment context of the note '\(note.title)': all four kinds, the newest 2 of each")
+                for kind in KnowledgeKind.allCases {
+                    let name = kind.rawValue.padding(toLength: 21, withPad: " ", startingAt: 0)
+                    let count = context.entries(kind).count
+                    out("  \(name) \(count) entries, \(context.leftOut[kind]) older left out (said, not silent)")
+                }
             }
+            try tourModels(view)
         }
         for slug in ["berko-tnf", "capo-fc"] {
             let id = try data.resolveTenant(slug).id
@@ -189,6 +201,10 @@ public struct DemoScenario {
                 let config = try view.configuration().map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: ", ")
                 out("\n== \(slug): \(config)")
                 let seasons = try view.seasons()
+                let picker = try view.seasonSummaries().map {
+                    "\($0.name) (\($0.startDate)...\($0.endDate), \($0.matchCount) matches)"
+                }
+                out("  seasons (the year picker, from data): \(picker.joined(separator: ", "))")
                 guard let last = seasons.last else { return }
                 let reports = try view.matchReports(season: last.name)
                 let heavy = reports.filter { $0.heavyWin == true }.count
@@ -211,6 +227,7 @@ public struct DemoScenario {
         for (file, hash) in before.sorted(by: { $0.key < $1.key }) {
             out("  berko-tnf \(file): before \(hash.prefix(16))  after \((after[file] ?? "missing").prefix(16))  \(after[file] == hash ? "identical" : "CHANGED")")
         }
+        try tourMaintenance()
         out("\n== Verify")
         for tenant in try data.catalog.allTenants() {
             out("  \(try data.partition(for: tenant.id).verify())")
@@ -218,6 +235,50 @@ public struct DemoScenario {
             out("  projections: \(stale.isEmpty ? "all current" : stale.map { "\($0.name) \($0.state)" }.joined(separator: ", "))")
         }
         out("\nNext: bulkhead tenant list, bulkhead replay --tenant capo-fc --format jsonl, bulkhead query --tenant berko-tnf hall-of-fame")
+    }
+
+    /// A project's notes and posts, as their lists show them (first page).
+    func tourNotesAndPosts(_ view: TenantView, project: ProjectRecord) throws {
+        let page = try PageRequest(limit: 2, offset: 0)
+        let notes = try view.notes(project: project.projectId, page: page)
+        out("\n== Notes of \(project.name), a page of 2 (query notes PROJECT --limit 2)")
+        for note in notes.items { out("  \(Timestamp.format(note.createdAt))  \(note.title)") }
+        out("  " + notes.summary { "--offset \($0)" })
+        let posts = try view.posts(project: project.projectId, page: .first)
+        out("\n== Blog posts of \(project.name) (query posts PROJECT; one in full with query post POST)")
+        for post in posts.items { out("  \(Timestamp.format(post.publishedAt))  \(post.title)") }
+        if let first = posts.items.first {
+            let post = try view.requirePost(first.postId)
+            out("  '\(post.title)': \(post.body)")
+        }
+    }
+
+    /// Each feature's model: the tenant's preference or the catalog's default, and which.
+    func tourModels(_ view: TenantView) throws {
+        out("\n== Models of codemcp-labs (query models): the tenant's preference, or the catalog's default")
+        for effective in try view.models().features {
+            let feature = effective.feature.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+            let model = "\(effective.provider)/\(effective.model)".padding(toLength: 28, withPad: " ", startingAt: 0)
+            out("  \(feature) \(model) \(effective.source.rawValue)")
+        }
+    }
+
+    /// Moves the demo's clock past the stuck run and sync and runs one maintenance pass per
+    /// tenant, as `bulkhead serve` does on its schedule.
+    func tourMaintenance() throws {
+        clock.advance(by: 15 * 60)
+        out("\n== Maintenance, 15 minutes later (engine.maintain: runs active and syncs running for over 10 minutes)")
+        for tenant in try data.catalog.allTenants() {
+            let report = try engine.maintain(tenant: tenant.id)
+            let slug = tenant.slug.padding(toLength: 14, withPad: " ", startingAt: 0)
+            guard report.changed else {
+                out("  \(slug) nothing due")
+                continue
+            }
+            let runs = report.expiredRuns.map { String($0.lowercased.prefix(8)) }.joined(separator: ", ")
+            let syncs = report.orphanedSyncs.map { String($0.lowercased.prefix(8)) }.joined(separator: ", ")
+            out("  \(slug) expired runs [\(runs)], orphaned syncs [\(syncs)] as \(SystemActor.maintenance.rawValue)")
+        }
     }
 
     /// SHA-256 of each data file of a tenant's partition directory.

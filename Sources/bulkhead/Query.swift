@@ -78,7 +78,8 @@ extension Bulkhead {
             abstract: "Query a tenant's projections.",
             discussion: "Example: bulkhead query --tenant berko-tnf hall-of-fame --as-of 2025-06-30T00:00:00Z",
             subcommands: [Projects.self, Project.self, NoteContext.self, Syncs.self, Runs.self, MatchReports.self,
-                          SeasonTable.self, HallOfFame.self, Users.self, Config.self, APIKeys.self])
+                          SeasonTable.self, HallOfFame.self, Users.self, Config.self, APIKeys.self,
+                          Seasons.self, Notes.self, Note.self, Posts.self, Post.self, Knowledge.self, Models.self])
 
         @OptionGroup var shared: QueryOptions
 
@@ -117,17 +118,43 @@ extension Bulkhead {
             @OptionGroup var own: QueryOptions
             @ParentCommand var parent: Query
             @Argument(help: "The note's id.") var id: String
+            @Option(name: .customLong("limit-per-kind"),
+                    help: ArgumentHelp(
+                        "The newest entries of each kind to include: 1 to \(EnrichmentContext.maximumLimitPerKind).",
+                        discussion: "Defaults to \(EnrichmentContext.defaultLimitPerKind).", valueName: "n"))
+            var limitPerKind: Int?
+
+            func validate() throws {
+                if let limitPerKind, !(1...EnrichmentContext.maximumLimitPerKind).contains(limitPerKind) {
+                    let maximum = EnrichmentContext.maximumLimitPerKind
+                    throw ValidationError("--limit-per-kind must be 1 to \(maximum), got \(limitPerKind)")
+                }
+            }
+
             func run() throws {
                 let id = try uuidArgument(id, "note id")
-                let context = try options.view { try $0.enrichmentContext(note: id) }
+                let limit = limitPerKind
+                let context = try options.view { try $0.enrichmentContext(note: id, limitPerKind: limit) }
                 let rows = KnowledgeKind.allCases.flatMap { kind in
                     context.entries(kind).map { [kind.rawValue, $0.content] }
                 }
+                // Entries left out by the limit are said, never dropped silently.
+                let leftOut = KnowledgeKind.allCases.filter { context.leftOut[$0] > 0 }
+                    .map { "\(context.leftOut[$0]) older \($0.rawValue)" }
+                let summary = leftOut.isEmpty
+                    ? "all entries included (limit \(context.limitPerKind) per kind)"
+                    : "left out by the limit of \(context.limitPerKind) per kind: \(leftOut.joined(separator: ", ")); "
+                        + "see query knowledge \(context.project.projectId.lowercased) --kind K "
+                        + "--offset \(context.limitPerKind)"
                 switch options.format {
                 case .json, .jsonl: try Output.write(context, format: options.format, pairs: [])
                 // CSV is CSV here too (it was an aligned table, which a multi-line entry breaks).
-                case .table, .csv:
+                case .csv:
                     try Output.write(rows, format: options.format, columns: ["kind", "content"]) { $0 }
+                    FileHandle.standardError.write(Data((summary + "\n").utf8))
+                case .table:
+                    try Output.write(rows, format: options.format, columns: ["kind", "content"]) { $0 }
+                    Output.line(summary)
                 }
             }
         }

@@ -34,7 +34,7 @@ import Testing
             "GET /v1/events": read,
             "GET /v1/events/stream": read,
             "POST /v1/projections/rebuild": [200, 400, 401, 413, 500],
-        ]
+        ].merging(ReadModelHTTPTests.statuses) { documented, _ in documented }
     }()
 
     /// Real responses, by route template.

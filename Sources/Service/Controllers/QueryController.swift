@@ -33,7 +33,10 @@ struct QueryController {
         }
         group.get("notes/{id}/context") { request, context in
             let id = try uuid(context, "id")
-            return try JSONResponse.encode(try await view(request, context) { try $0.enrichmentContext(note: id) })
+            let limit = try integer(request, "limitPerKind")
+            return try JSONResponse.encode(try await view(request, context) {
+                try $0.enrichmentContext(note: id, limitPerKind: limit)
+            })
         }
         group.get("match-reports") { request, context in
             let season = request.uri.queryParameters["season"].map(String.init)
@@ -58,6 +61,60 @@ struct QueryController {
         group.get("api-keys") { request, context in
             try JSONResponse.encode(try await view(request, context) { try $0.apiKeys() })
         }
+        addReadModelRoutes(to: group)
+    }
+
+    /// The read models of the teams' screens: seasons, a project's notes, posts and knowledge
+    /// (paginated), one note or post, and the models of each feature.
+    private func addReadModelRoutes(to group: RouterGroup<TenantRequestContext>) {
+        group.get("seasons") { request, context in
+            try JSONResponse.encode(try await view(request, context) { try $0.seasonSummaries() })
+        }
+        group.get("projects/{id}/notes") { request, context in
+            let id = try uuid(context, "id")
+            let page = try pageRequest(request)
+            return try JSONResponse.encode(try await view(request, context) { try $0.notes(project: id, page: page) })
+        }
+        group.get("notes/{id}") { request, context in
+            let id = try uuid(context, "id")
+            return try JSONResponse.encode(try await view(request, context) { try $0.requireNote(id) })
+        }
+        group.get("projects/{id}/posts") { request, context in
+            let id = try uuid(context, "id")
+            let page = try pageRequest(request)
+            return try JSONResponse.encode(try await view(request, context) { try $0.posts(project: id, page: page) })
+        }
+        group.get("posts/{id}") { request, context in
+            let id = try uuid(context, "id")
+            return try JSONResponse.encode(try await view(request, context) { try $0.requirePost(id) })
+        }
+        group.get("projects/{id}/knowledge") { request, context in
+            let id = try uuid(context, "id")
+            let page = try pageRequest(request)
+            let kind = try request.uri.queryParameters["kind"].map {
+                try KnowledgeKind(parameter: String($0), field: "kind")
+            }
+            return try JSONResponse.encode(try await view(request, context) {
+                try $0.knowledge(project: id, kind: kind, page: page)
+            })
+        }
+        group.get("models") { request, context in
+            try JSONResponse.encode(try await view(request, context) { try $0.models() })
+        }
+    }
+
+    /// `limit` and `offset` of the query string (defaults when absent).
+    private func pageRequest(_ request: Request) throws -> PageRequest {
+        let parameters = request.uri.queryParameters
+        return try PageRequest(
+            limitText: parameters["limit"].map(String.init), offsetText: parameters["offset"].map(String.init))
+    }
+
+    /// A whole-number query parameter, or `nil` when absent.
+    private func integer(_ request: Request, _ name: String) throws -> Int? {
+        guard let text = request.uri.queryParameters[Substring(name)].map(String.init) else { return nil }
+        guard let value = Int(text) else { throw ServiceError.invalid(name, "'\(text)' is not a whole number") }
+        return value
     }
 
     /// Runs `body` over the tenant's live projections, or over projections computed as of `asOf`.
