@@ -163,7 +163,7 @@ import Testing
             var samples: [[String: Any]] = []
             let command = "/v1/commands/analysis.expireStale"
             let actors = ["oliver@example.com", "a b", " padded ", "é", String(repeating: "a", count: 320), String(repeating: "a", count: 321),
-                          "", " ", "\t", "a\tb", "a\u{85}b", "\u{A0}", "\u{3000}", "\u{2003} \u{2003}"]
+                          "", " ", "\t", "a\tb", "a\u{85}b", "\u{A0}", "\u{3000}", "\u{2003} \u{2003}", "Jos\u{FFFD}"]
             for actor in actors {
                 let reply = try await client.call(.post, command, key: key, actor: actor)
                 #expect(reply.status == 200 || reply.errorField == "X-Bulkhead-Actor", "\(reply.text)")

@@ -30,6 +30,11 @@ struct CommandController {
         guard let actor = request.headers[Self.actorHeader], !actor.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ServiceError.invalid("X-Bulkhead-Actor", "the header is required: the user recorded as the actor of the events")
         }
+        // The header's bytes were decoded as UTF-8 with each invalid sequence replaced by U+FFFD: an
+        // actor recorded with those would not be the one the client meant (a Latin-1 "José", say).
+        guard !actor.unicodeScalars.contains("\u{FFFD}") else {
+            throw ServiceError.invalid("X-Bulkhead-Actor", "must be UTF-8 text (a byte that is not UTF-8 was sent)")
+        }
         // Checked here too, so that a refusal names the header the client sent.
         do {
             try TenantEngine.checkActor(actor)
