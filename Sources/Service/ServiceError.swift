@@ -72,8 +72,9 @@ extension ServiceError {
     /// 415 for a body that is not declared `application/json`, naming the type it was declared as.
     static func unsupportedMediaType(_ declared: String?) -> ServiceError {
         let what = declared.map { "declared as \(Echo.quote($0))" } ?? "sent without a Content-Type"
-        return ServiceError(.unsupportedMediaType, code: "unsupported_media_type",
-                            message: "the body is \(what); send it as Content-Type: application/json", field: "Content-Type")
+        return ServiceError(
+            .unsupportedMediaType, code: "unsupported_media_type",
+            message: "the body is \(what); send it as Content-Type: application/json", field: "Content-Type")
     }
 
     /// 404 for something of this tenant that does not exist (or is another tenant's).

@@ -53,23 +53,26 @@ import Glibc
         let before = try world.fingerprint(tenant)
         try await world.app().test(.router) { client in
             let body = #"{"name":"Undeclared"}"#
-            for declared in ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", "multipart/form-data; boundary=x"] {
+            let create = "/v1/commands/project.create"
+            let bareHeaders = Self.withoutContentType(key)
+            let types = ["text/plain", "application/x-www-form-urlencoded", "application/jsonx",
+                         "multipart/form-data; boundary=x"]
+            for declared in types {
                 var headers = HTTPFields()
                 headers[.contentType] = declared
-                let reply = try await client.call(.post, "/v1/commands/project.create", key: key, body: body, headers: headers)
+                let reply = try await client.call(.post, create, key: key, body: body, headers: headers)
                 #expect(reply.status == 415, "\(declared)")
                 #expect(reply.errorCode == "unsupported_media_type")
                 #expect(reply.errorField == "Content-Type")
                 #expect(reply.errorMessage?.contains("'\(declared)'") == true, "\(reply.errorMessage ?? "")")
             }
             // No Content-Type at all, with a body.
-            let bare = try await client.execute(uri: "/v1/commands/project.create", method: .post,
-                                                headers: [.authorization: "Bearer \(key)", HTTPField.Name("X-Bulkhead-Actor")!: "a@b.c"],
+            let bare = try await client.execute(uri: create, method: .post, headers: bareHeaders,
                                                 body: ByteBuffer(string: body)) { $0 }
             #expect(bare.status == .unsupportedMediaType)
             var text = HTTPFields()
             text[.contentType] = "text/plain"
-            let rebuild = try await client.call(.post, "/v1/projections/rebuild", key: key, body: #"{"dryRun":false}"#, headers: text)
+            let rebuild = try await client.call(.post, "/v1/projections/rebuild", key: key, body: "{}", headers: text)
             #expect(rebuild.status == 415)
         }
         #expect(try world.fingerprint(tenant) == before, "a body not declared JSON was applied")
@@ -77,10 +80,13 @@ import Glibc
             // JSON with parameters and in any case is JSON; no body needs no Content-Type.
             var headers = HTTPFields()
             headers[.contentType] = "Application/JSON; charset=utf-8"
-            let declared = try await client.call(.post, "/v1/commands/project.create", key: key, body: #"{"name":"Declared"}"#, headers: headers)
+            let body = #"{"name":"Declared"}"#
+            let create = "/v1/commands/project.create"
+            let declared = try await client.call(.post, create, key: key, body: body, headers: headers)
             #expect(declared.status == 200)
-            let empty = try await client.execute(uri: "/v1/commands/analysis.expireStale", method: .post,
-                                                 headers: [.authorization: "Bearer \(key)", HTTPField.Name("X-Bulkhead-Actor")!: "a@b.c"]) { $0 }
+            let expire = "/v1/commands/analysis.expireStale"
+            let bare = Self.withoutContentType(key)
+            let empty = try await client.execute(uri: expire, method: .post, headers: bare) { $0 }
             #expect(empty.status == .ok)
         }
     }
@@ -109,7 +115,8 @@ import Glibc
                 #expect(!message.contains(String(repeating: "7x", count: Echo.maxBytes)), "\(message.prefix(200))")
             }
             #expect(lastEventID.errorField == "Last-Event-ID")
-            #expect(lastEventID.errorMessage?.contains("(\(huge.utf8.count) bytes)") == true, "\(lastEventID.errorMessage ?? "")")
+            let said = lastEventID.errorMessage ?? ""
+            #expect(said.contains("(\(huge.utf8.count) bytes)"), "\(said)")
             #expect(lastEventID.text.utf8.count < 400)
         }
         // The helper itself: short input whole, long input cut at a character with its size, and
@@ -118,8 +125,8 @@ import Glibc
         #expect(Echo.quote("a\tb") == "'a\\u{9}b'")
         let cut = Echo.quote(String(repeating: "é", count: 100))
         #expect(cut == "'" + String(repeating: "é", count: Echo.maxBytes / 2) + "…' (200 bytes)")
-        #expect(ServiceError(.badRequest, code: "invalid", message: String(repeating: "m", count: 70_000)).message.utf8.count
-                    <= ServiceError.maxMessageBytes)
+        let long = ServiceError(.badRequest, code: "invalid", message: String(repeating: "m", count: 70_000))
+        #expect(long.message.utf8.count <= ServiceError.maxMessageBytes)
     }
 
     @Test func aClientThatGoesAwayMidBodyIsNotAServerFailure() async throws {
@@ -128,19 +135,29 @@ import Glibc
         let before = try world.fingerprint(world.alpha.tenant)
         try await world.app().test(.live) { client in
             let port = try #require(client.port)
-            let request = "POST /v1/commands/project.create HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(world.alpha.key)\r\n"
-                + "X-Bulkhead-Actor: a@b.c\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"name\":\"Half"
+            let request = "POST /v1/commands/project.create HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer \(world.alpha.key)\r\nX-Bulkhead-Actor: a@b.c\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"name\":\"Half"
             try RawConnection.sendThenClose(port: port, Array(request.utf8))
             let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline, !log.contains({ $0.message.contains("/v1/commands/project.create") }) {
+            while ContinuousClock.now < deadline, !log.contains({ $0.message.hasPrefix("POST /v1/commands/") }) {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
         let line = log.entries.first { $0.message.hasPrefix("POST /v1/commands/project.create ") }
-        #expect(line?.message.hasPrefix("POST /v1/commands/project.create 400 ") == true, "\(log.entries.map(\.message))")
-        #expect(!log.contains { $0.level >= .error }, "\(log.entries.filter { $0.level >= .error }.map(\.message))")
-        #expect(log.contains { $0.level == .notice && $0.message.contains("body ended before it was complete") }, "\(log.entries.map(\.message))")
+        let messages = log.entries.map(\.message)
+        #expect(line?.message.hasPrefix("POST /v1/commands/project.create 400 ") == true, "\(messages)")
+        #expect(!log.contains { $0.level >= .error }, "\(messages)")
+        let notice = log.contains { $0.level == .notice && $0.message.contains("body ended before it was complete") }
+        #expect(notice, "\(messages)")
         #expect(try world.fingerprint(world.alpha.tenant) == before)
+    }
+}
+
+extension HTTPHygieneTests {
+    /// A key and an actor, and no Content-Type.
+    static func withoutContentType(_ key: String) -> HTTPFields {
+        [.authorization: "Bearer \(key)", HTTPField.Name("X-Bulkhead-Actor")!: "a@b.c"]
     }
 }
 
@@ -192,8 +209,9 @@ enum RawConnection {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, size) }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
         let sent = bytes.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) }

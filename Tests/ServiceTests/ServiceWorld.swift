@@ -41,8 +41,8 @@ final class ServiceWorld: @unchecked Sendable {
     let alpha: Seeded
     let beta: Seeded
 
-    init(streamMaxDuration: Duration = .milliseconds(400), streamKeepAlive: Duration = .seconds(15), maxHeavyRequests: Int = 4,
-         logger custom: Logger? = nil) throws {
+    init(streamMaxDuration: Duration = .milliseconds(400), streamKeepAlive: Duration = .seconds(15),
+         maxHeavyRequests: Int = 4, logger custom: Logger? = nil) throws {
         path = NSTemporaryDirectory() + "bulkhead-service-\(UUID().uuidString)"
         data = try DataDirectory(path: path)
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))

@@ -24,8 +24,9 @@ struct CommandController {
     @Sendable func run(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
         guard CommandCatalog.names.contains(name) else {
+            let known = CommandCatalog.names.joined(separator: ", ")
             throw ServiceError(.notFound, code: "unknown_command",
-                               message: "unknown command \(Echo.quote(name)); known commands: \(CommandCatalog.names.joined(separator: ", "))")
+                               message: "unknown command \(Echo.quote(name)); known commands: \(known)")
         }
         guard let actor = request.headers[Self.actorHeader], !actor.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ServiceError.invalid("X-Bulkhead-Actor", "the header is required: the user recorded as the actor of the events")
@@ -82,7 +83,8 @@ enum RequestBodyLimit {
     /// - Throws: ``ServiceError`` 413 over the limit; 400 `incomplete_body` when the body stream
     ///   fails (the client went away mid-body).
     static func collect(_ request: Request, limit: Int) async throws -> Data {
-        let tooLarge = ServiceError(.contentTooLarge, code: "too_large", message: "the body is larger than the limit of \(limit) bytes")
+        let tooLarge = ServiceError(
+            .contentTooLarge, code: "too_large", message: "the body is larger than the limit of \(limit) bytes")
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit { throw tooLarge }
         var collected = ByteBuffer()
         do {

@@ -139,7 +139,8 @@ struct EventController {
     static func number(_ request: Request, _ name: String, default value: UInt64, range: ClosedRange<UInt64>) throws -> UInt64 {
         guard let text = request.uri.queryParameters[Substring(name)] else { return value }
         guard let number = UInt64(text), range.contains(number) else {
-            throw ServiceError.invalid(name, "\(Echo.quote(text)) is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+            let bounds = "\(range.lowerBound)...\(range.upperBound)"
+            throw ServiceError.invalid(name, "\(Echo.quote(text)) is not a whole number in \(bounds)")
         }
         return number
     }

@@ -20,7 +20,9 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
             .map { ($0.path, Array(Set($0.methods)).sorted()) }
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
