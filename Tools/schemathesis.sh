@@ -21,6 +21,8 @@ if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("schemathesi
   python3 -m pip install --quiet "schemathesis==$VERSION" \
     || python3 -m pip install --quiet --break-system-packages "schemathesis==$VERSION"
 fi
+# Through python3 rather than the `schemathesis` script, which a user install may leave off PATH.
+RUN_SCHEMATHESIS='import sys; from schemathesis.cli import schemathesis; sys.argv[0] = "schemathesis"; sys.exit(schemathesis())'
 BULKHEAD=.build/debug/bulkhead
 [ -x "$BULKHEAD" ] || swift build --product bulkhead
 BULKHEAD=$(pwd)/$BULKHEAD
@@ -138,7 +140,7 @@ include-operation-id = "knowledge.record"
 phases.coverage.enabled = false
 TOML
 (cd "$WORK" && BULKHEAD_OWN_KEY_ID="$A_KEY_ID" SCHEMATHESIS_HOOKS=bulkhead_hooks PYTHONPATH="$WORK" \
-  schemathesis --config-file "$WORK/schemathesis.toml" run "$SPEC" --url "$URL" \
+  python3 -c "$RUN_SCHEMATHESIS" --config-file "$WORK/schemathesis.toml" run "$SPEC" --url "$URL" \
   -H "Authorization: Bearer $A_KEY" \
   --checks all --exclude-checks positive_data_acceptance \
   --phases examples,coverage,fuzzing,stateful \
