@@ -4,10 +4,10 @@
 # requests, valid and invalid, then follows the contract's links (stateful phase). It fails on a
 # server error, an undocumented status or content type, a body that does not match its schema,
 # invalid data that is accepted, and a wrong method not answered 405 with Allow. (Not on valid data
-# refused with 400: the command schemas leave some rules to the decision, such as a player listed
-# twice or a model not in the catalog; Schemas/README.md lists them.) Afterwards a
-# small Python step checks that tenant B's key cannot read tenant A's objects (404, like an id
-# that never existed). A fresh temporary data directory with two tenants is made and removed.
+# refused with 400: some rules are the decision's, not the command schemas', such as a player
+# listed twice or a model that is not in the catalog.) Afterwards a small Python step checks that
+# tenant B's key cannot read tenant A's objects (404, like an id that never existed). A fresh
+# temporary data directory with two tenants is made, and removed on exit with the server stopped.
 #   bash Tools/schemathesis.sh                       # bounded: at most SCHEMATHESIS_MAX_TIME seconds (240) of testing
 #   SCHEMATHESIS_MAX_EXAMPLES=100 bash Tools/schemathesis.sh --seed 7   # more cases; extra arguments go to schemathesis run
 set -euo pipefail
