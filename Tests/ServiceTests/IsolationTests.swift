@@ -11,7 +11,7 @@ import Testing
     typealias Check = @Sendable (any TestClientProtocol, ServiceWorld) async throws -> Void
 
     /// One check per registered route. The test fails if a route is added without one.
-    static let checks: [String: Check] = [
+    static let checks: [String: Check] = ([
         "GET /health": { client, world in
             let reply = try await client.call(.get, "/health", key: world.alpha.key)
             try expectNothingOf(world.beta, in: reply)
@@ -127,7 +127,7 @@ import Testing
             #expect(try world.fingerprint(world.beta.tenant) == before, "A's rebuild changed B's bytes")
             try expectNothingOf(world.beta, in: reply)
         },
-    ]
+    ] as [String: Check]).merging(ReadModelHTTPTests.isolationChecks) { own, _ in own }
 
     @Test func everyRegisteredRouteHasAnIsolationCheck() throws {
         let world = try ServiceWorld()
