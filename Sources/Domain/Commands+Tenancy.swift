@@ -19,9 +19,16 @@ public struct AddUser: Command {
         self.displayName = displayName
     }
 
-    public func decide(_ state: any TenantState, _ context: DecisionContext) throws -> Decision {
+    /// Checks the fields alone, without a tenant's state (before a tenant is created for them).
+    ///
+    /// - Throws: ``CommandError/invalid(field:reason:)``.
+    public static func checkFields(email: String, displayName: String) throws {
         try Check.email(email, "email")
         try Check.text(displayName, "displayName", max: 100)
+    }
+
+    public func decide(_ state: any TenantState, _ context: DecisionContext) throws -> Decision {
+        try Self.checkFields(email: email, displayName: displayName)
         if let existing = try state.user(email: email) {
             throw CommandError.refused("a user with e-mail '\(email)' already exists (\(existing.userId.lowercased))")
         }
@@ -31,6 +38,31 @@ public struct AddUser: Command {
         decision.ids["userId"] = id
         decision.append(Streams.tenant, .userAdded(UserAdded(userId: id, email: email, displayName: displayName)))
         return decision
+    }
+}
+
+/// A tenant's first user, added when the tenant is created (`bulkhead tenant create --owner`) or,
+/// for a tenant created before owners existed, by `bulkhead tenant add-owner`. Recorded as a
+/// `tenant.userAdded` event under ``SystemActor/tenantSetup``. Refused once the tenant has a
+/// user: from then on users add users. Not in the ``CommandCatalog``: no caller can send it.
+public struct AddOwner: Command {
+    public static let name = "tenant.addOwner"
+    /// The owner's e-mail address.
+    public var email: String
+    /// The name shown for the owner.
+    public var displayName: String
+
+    /// Creates the command.
+    public init(email: String, displayName: String) {
+        self.email = email
+        self.displayName = displayName
+    }
+
+    public func decide(_ state: any TenantState, _ context: DecisionContext) throws -> Decision {
+        guard try !state.hasUsers() else {
+            throw CommandError.refused("tenant \(state.tenant) already has users; a user adds more with tenant.addUser")
+        }
+        return try AddUser(email: email, displayName: displayName).decide(state, context)
     }
 }
 

@@ -15,6 +15,8 @@ public protocol TenantState {
     func user(_ id: UUID) throws -> UserRecord?
     /// The user account with this e-mail address, or `nil`.
     func user(email: String) throws -> UserRecord?
+    /// Whether the tenant has any user account.
+    func hasUsers() throws -> Bool
     /// An API key, or `nil`.
     func apiKey(_ id: UUID) throws -> APIKeyInfo?
     /// A project that exists and is not deleted, or `nil`.

@@ -3,6 +3,7 @@ import BulkheadCore
 import Domain
 import EventLog
 import Foundation
+import Projections
 
 extension Bulkhead {
     /// `bulkhead tenant create|list`.
@@ -10,17 +11,35 @@ extension Bulkhead {
         static let configuration = CommandConfiguration(
             commandName: "tenant",
             abstract: "Register tenants and list them.",
-            subcommands: [Create.self, List.self])
+            subcommands: [Create.self, List.self, AddOwner.self])
 
-        /// `bulkhead tenant create SLUG --name NAME`.
+        /// The tenant's first user.
+        struct OwnerOptions: ParsableArguments {
+            @Option(help: ArgumentHelp("The e-mail address of the tenant's first user (every command's actor must be a user).",
+                                       valueName: "email"))
+            var owner: String
+            @Option(name: .customLong("owner-name"), help: "The name shown for the owner (defaults to the e-mail address).")
+            var ownerName: String?
+
+            var displayName: String { ownerName ?? owner }
+        }
+
+        /// `bulkhead tenant create SLUG --name NAME --owner EMAIL`.
         struct Create: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Register a tenant and create its partition; prints the new tenant's id.",
-                discussion: "Example: bulkhead tenant create berko-tnf --name \"Berko TNF\"")
+                abstract: "Register a tenant with its first user and create its partition; prints the new tenant's id.",
+                discussion: """
+                    The owner is added as the tenant's first user (recorded under the actor system:tenant-setup); \
+                    every command's actor must be a user of the tenant, and the owner adds the others \
+                    with tenant.addUser.
+
+                    Example: bulkhead tenant create berko-tnf --name "Berko TNF" --owner ana@berko.example --owner-name Ana
+                    """)
 
             @OptionGroup var data: DataOptions
             @Argument(help: "A unique slug: 2 to 63 characters of a-z, 0-9 and '-'.") var slug: String
             @Option(help: "The display name.") var name: String
+            @OptionGroup var owner: OwnerOptions
             @OptionGroup var output: FormatOptions
 
             func run() throws {
@@ -28,13 +47,38 @@ extension Bulkhead {
                 try CLIFailure.wrap {
                     try Catalog.validate(slug: slug)
                     try Catalog.validate(name: name)
+                    try AddUser.checkFields(email: owner.owner, displayName: owner.displayName)
                 }
                 let directory = try data.open(create: true)
-                let record = try CLIFailure.wrap { try directory.createTenant(slug: slug, name: name, id: .random(), at: Date()) }
+                let record = try CLIFailure.wrap {
+                    try engine(directory).createTenant(
+                        slug: slug, name: name, owner: owner.owner, ownerName: owner.displayName, at: Date()).record
+                }
                 switch output.format {
                 case .table, .csv: Output.line(record.id.description)
                 case .json, .jsonl: try Output.write(record, format: output.format, pairs: [])
                 }
+            }
+        }
+
+        /// `bulkhead tenant add-owner --tenant T --owner EMAIL`.
+        struct AddOwner: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "add-owner",
+                abstract: "Add the first user of a tenant that has none (one created before owners existed).",
+                discussion: "Example: bulkhead tenant add-owner --tenant berko-tnf --owner ana@berko.example --owner-name Ana")
+
+            @OptionGroup var data: DataOptions
+            @OptionGroup var tenant: TenantOptions
+            @OptionGroup var owner: OwnerOptions
+
+            func run() throws {
+                let directory = try data.open()
+                let record = try tenant.resolve(directory)
+                let outcome = try CLIFailure.wrap {
+                    try engine(directory).addOwner(tenant: record.id, email: owner.owner, displayName: owner.displayName)
+                }
+                Output.line("added \(owner.owner) as the first user of \(record.slug) at position \(outcome.positions?.lowerBound ?? 0)")
             }
         }
 
