@@ -205,7 +205,8 @@ public final class TenantEngine: Sendable {
         try checkActor(actor)
         guard try state.user(email: actor) != nil else {
             throw CommandError.refused(
-                "actor '\(actor)' is not a user of tenant \(state.tenant); a user of the tenant adds them with tenant.addUser")
+                "actor '\(actor)' is not a user of tenant \(state.tenant); "
+                    + "a user of the tenant adds them with tenant.addUser")
         }
     }
 

@@ -6,22 +6,36 @@ import Foundation
 import Projections
 
 extension Bulkhead {
-    /// `bulkhead tenant create|list`.
+    /// `bulkhead tenant create|list|add-owner`.
     struct TenantCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "tenant",
-            abstract: "Register tenants and list them.",
+            abstract: "Register tenants, list them, and give a tenant without users its first user.",
             subcommands: [Create.self, List.self, AddOwner.self])
 
         /// The tenant's first user.
         struct OwnerOptions: ParsableArguments {
-            @Option(help: ArgumentHelp("The e-mail address of the tenant's first user (every command's actor must be a user).",
-                                       valueName: "email"))
-            var owner: String
-            @Option(name: .customLong("owner-name"), help: "The name shown for the owner (defaults to the e-mail address).")
+            @Option(help: ArgumentHelp(
+                "The e-mail address of the tenant's first user (required: every command's actor must be a user).",
+                valueName: "email"))
+            var owner: String?
+            @Option(
+                name: .customLong("owner-name"), help: "The name shown for the owner (defaults to the e-mail address).")
             var ownerName: String?
 
-            var displayName: String { ownerName ?? owner }
+            /// The owner's address and name, checked.
+            func checked() throws -> (email: String, displayName: String) {
+                guard let owner else {
+                    throw CLIFailure(
+                        code: "invalid",
+                        message: "no owner given: pass --owner with the e-mail address of the tenant's first user "
+                            + "(every command's actor must be a user of the tenant)",
+                        exitCode: 1)
+                }
+                let displayName = ownerName ?? owner
+                try CLIFailure.wrap { try Domain.AddOwner.checkFields(email: owner, displayName: displayName) }
+                return (owner, displayName)
+            }
         }
 
         /// `bulkhead tenant create SLUG --name NAME --owner EMAIL`.
@@ -33,7 +47,8 @@ extension Bulkhead {
                     every command's actor must be a user of the tenant, and the owner adds the others \
                     with tenant.addUser.
 
-                    Example: bulkhead tenant create berko-tnf --name "Berko TNF" --owner ana@berko.example --owner-name Ana
+                    Example: bulkhead tenant create berko-tnf --name "Berko TNF" --owner ana@berko.example \
+                    --owner-name Ana
                     """)
 
             @OptionGroup var data: DataOptions
@@ -47,12 +62,12 @@ extension Bulkhead {
                 try CLIFailure.wrap {
                     try Catalog.validate(slug: slug)
                     try Catalog.validate(name: name)
-                    try AddUser.checkFields(email: owner.owner, displayName: owner.displayName)
                 }
+                let first = try owner.checked()
                 let directory = try data.open(create: true)
                 let record = try CLIFailure.wrap {
                     try engine(directory).createTenant(
-                        slug: slug, name: name, owner: owner.owner, ownerName: owner.displayName, at: Date()).record
+                        slug: slug, name: name, owner: first.email, ownerName: first.displayName, at: Date()).record
                 }
                 switch output.format {
                 case .table, .csv: Output.line(record.id.description)
@@ -66,19 +81,26 @@ extension Bulkhead {
             static let configuration = CommandConfiguration(
                 commandName: "add-owner",
                 abstract: "Add the first user of a tenant that has none (one created before owners existed).",
-                discussion: "Example: bulkhead tenant add-owner --tenant berko-tnf --owner ana@berko.example --owner-name Ana")
+                discussion: """
+                    Refused once the tenant has a user: from then on users add users with tenant.addUser.
+
+                    Example: bulkhead tenant add-owner --tenant berko-tnf --owner ana@berko.example --owner-name Ana
+                    """)
 
             @OptionGroup var data: DataOptions
             @OptionGroup var tenant: TenantOptions
             @OptionGroup var owner: OwnerOptions
 
             func run() throws {
+                let first = try owner.checked()
                 let directory = try data.open()
                 let record = try tenant.resolve(directory)
                 let outcome = try CLIFailure.wrap {
-                    try engine(directory).addOwner(tenant: record.id, email: owner.owner, displayName: owner.displayName)
+                    try engine(directory).addOwner(
+                        tenant: record.id, email: first.email, displayName: first.displayName)
                 }
-                Output.line("added \(owner.owner) as the first user of \(record.slug) at position \(outcome.positions?.lowerBound ?? 0)")
+                let position = outcome.positions.map { " at position \($0.lowerBound)" } ?? ""
+                Output.line("added \(first.email) as the first user of \(record.slug)\(position)")
             }
         }
 
