@@ -93,7 +93,7 @@ import Testing
         #expect(error["code"] as? String == "storage" && error["exitCode"] as? Int == 5, "\(error)")
         #expect((error["message"] as? String)?.isEmpty == false, "\(error)")
         let broken = try #require(byID[integrity.id], "\(json.stdout)")
-        #expect(broken["ok"] as? Bool == false && broken["brokenAt"] as? Int == 1 && broken["error"] == nil,
+        #expect(broken["ok"] as? Bool == false && broken["brokenAt"] as? Int == 2 && broken["error"] == nil,
                 "\(broken)")
         #expect(try #require(byID[sound.id])["ok"] as? Bool == true)
         // stderr carries one error object, as every command's JSON errors do.
