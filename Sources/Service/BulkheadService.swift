@@ -65,6 +65,9 @@ public func buildRouter(_ service: BulkheadService) -> Router<AppRequestContext>
     QueryController(service: service).addRoutes(to: v1)
     EventController(service: service).addRoutes(to: v1)
     ProjectionController(service: service).addRoutes(to: v1)
+    // Added last, it wraps only the router's "no such route" responder: a known path with another
+    // method is 405 with `Allow`.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { ($0.path, $0.method) }))
     return router
 }
 

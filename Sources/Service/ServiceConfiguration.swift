@@ -34,7 +34,8 @@ public struct ServiceConfiguration: Sendable {
     /// Creates a configuration; every value but the data path has a default.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataPath: String, clock: any Clock = SystemClock(),
-        streamPollInterval: Duration = .milliseconds(100), streamMaxDuration: Duration = .seconds(300),
+        streamPollInterval: Duration = .milliseconds(100),
+        streamMaxDuration: Duration = ServiceConfiguration.defaultStreamMaxDuration,
         streamKeepAlive: Duration = .seconds(15), maxBatch: Int = 256, maxHeavyRequests: Int = 4,
         logger: Logger = Logger(label: "bulkhead.service")
     ) {
@@ -48,5 +49,14 @@ public struct ServiceConfiguration: Sendable {
         self.maxBatch = maxBatch
         self.maxHeavyRequests = maxHeavyRequests
         self.logger = logger
+    }
+
+    /// How long one event stream stays open unless told otherwise: 300 seconds, or the whole number
+    /// of seconds (1 to 3600) in the environment variable `BULKHEAD_STREAM_MAX_SECONDS` (for a
+    /// proxy that cuts long responses sooner, or a contract test that reads every stream to its end).
+    public static var defaultStreamMaxDuration: Duration {
+        let seconds = ProcessInfo.processInfo.environment["BULKHEAD_STREAM_MAX_SECONDS"].flatMap { Int($0) }
+        guard let seconds, (1...3600).contains(seconds) else { return .seconds(300) }
+        return .seconds(seconds)
     }
 }

@@ -26,12 +26,16 @@ public struct ServiceError: HTTPResponseError, CustomStringConvertible, Sendable
     /// Extra response headers (`WWW-Authenticate` on a 401).
     public var headers: HTTPFields = [:]
 
-    /// Creates the error.
+    /// The most bytes of a message (and of a field name) a response carries: a library error that
+    /// quotes a long input is cut there (the service's own messages quote input through ``Echo``).
+    public static let maxMessageBytes = 1024
+
+    /// Creates the error; `message` and `field` are cut to ``maxMessageBytes``.
     public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
         self.status = status
         self.code = code
-        self.message = message
-        self.field = field
+        self.message = Echo.bound(message, limit: Self.maxMessageBytes)
+        self.field = field.map { Echo.bound($0, limit: Self.maxMessageBytes) }
     }
 
     /// `status code: message`.
@@ -63,6 +67,14 @@ extension ServiceError {
     /// 400 naming the field.
     static func invalid(_ field: String, _ reason: String) -> ServiceError {
         ServiceError(.badRequest, code: "invalid", message: "invalid field '\(field)': \(reason)", field: field)
+    }
+
+    /// 415 for a body that is not declared `application/json`, naming the type it was declared as.
+    static func unsupportedMediaType(_ declared: String?) -> ServiceError {
+        let what = declared.map { "declared as \(Echo.quote($0))" } ?? "sent without a Content-Type"
+        return ServiceError(
+            .unsupportedMediaType, code: "unsupported_media_type",
+            message: "the body is \(what); send it as Content-Type: application/json", field: "Content-Type")
     }
 
     /// 404 for something of this tenant that does not exist (or is another tenant's).
@@ -115,6 +127,7 @@ extension ServiceError {
         case 405: return "method_not_allowed"
         case 409: return "conflict"
         case 413: return "too_large"
+        case 415: return "unsupported_media_type"
         case 503: return "unavailable"
         default: return status.code >= 500 ? "internal" : "error"
         }

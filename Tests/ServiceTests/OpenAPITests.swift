@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,8 +8,10 @@ import Synchronization
 import Testing
 
 /// `Schemas/openapi.yaml` against the server: every registered route is in the spec with every
-/// status it can return, the spec documents nothing the server lacks, and real responses (and the
-/// spec's examples) validate against the documented schemas. The comparison and validation run in
+/// status it can return (the one command route as one path per command the server knows, each with
+/// its own request schema, required exactly when the command needs a body), the spec documents
+/// nothing the server lacks, and real responses (a 405's `Allow` too) and the spec's examples
+/// validate against the documented schemas. The comparison and validation run in
 /// `check-openapi.py` (PyYAML, openapi-spec-validator, jsonschema).
 @Suite struct OpenAPITests {
     /// The statuses each route can return. A route added without an entry fails the test.
@@ -19,7 +22,7 @@ import Testing
             "GET /health": [200, 500],
             "GET /ready": [200, 503, 500],
             "GET /metrics": [200, 500],
-            "POST /v1/commands/{name}": [200, 400, 401, 404, 409, 413, 500],
+            "POST /v1/commands/{name}": [200, 400, 401, 404, 409, 413, 415, 503, 500],
             "GET /v1/projects": read,
             "GET /v1/projects/{id}": byID,
             "GET /v1/projects/{id}/syncs": byID,
@@ -33,7 +36,7 @@ import Testing
             "GET /v1/api-keys": read,
             "GET /v1/events": read,
             "GET /v1/events/stream": read,
-            "POST /v1/projections/rebuild": [200, 400, 401, 413, 500],
+            "POST /v1/projections/rebuild": [200, 400, 401, 409, 413, 415, 503, 500],
         ]
     }()
 
@@ -45,11 +48,12 @@ import Testing
 
         @discardableResult
         func call(_ method: HTTPRequest.Method, _ template: String, _ uri: String, key: String?, body: String? = nil, actor: String? = "oliver@example.com",
-                  expect status: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
-            let reply = try await client.call(method, uri, key: key, actor: actor, body: body)
+                  headers: HTTPFields = [:], expect status: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
+            let reply = try await client.call(method, uri, key: key, actor: actor, body: body, headers: headers)
             #expect(reply.status == status, "\(method) \(uri): \(reply.text.prefix(300))", sourceLocation: sourceLocation)
             observed.withLock {
-                $0.append(["method": method.rawValue, "path": template, "status": reply.status, "contentType": reply.contentType, "body": reply.text])
+                $0.append(["method": method.rawValue, "path": template, "status": reply.status, "contentType": reply.contentType, "body": reply.text,
+                           "allow": reply.headers[.allow] ?? ""])
             }
             return reply
         }
@@ -59,6 +63,10 @@ import Testing
         let world = try ServiceWorld()
         let routes = buildRouter(world.service).routes.map { "\($0.method.rawValue) \($0.path)" }
         #expect(Set(routes) == Set(Self.statuses.keys))
+        // The one command route is documented as one path per command.
+        let commandRoute = "POST /v1/commands/{name}"
+        var documented = Self.statuses.filter { $0.key != commandRoute }
+        for name in CommandCatalog.names { documented["POST /v1/commands/\(name)"] = Self.statuses[commandRoute] }
         let a = world.alpha
         let recorder = try await world.app().test(.router) { client in
             let r = Recorder(client)
@@ -68,18 +76,28 @@ import Testing
             try await r.call(.get, "/health", "/health", key: nil, expect: 200)
             try await r.call(.get, "/ready", "/ready", key: nil, expect: 200)
             try await r.call(.get, "/metrics", "/metrics", key: nil, expect: 200)
-            let c = "/v1/commands/{name}"
-            try await r.call(.post, c, "/v1/commands/project.create", key: k, body: #"{"name":"Spec","githubRepository":"a/b","scanPath":""}"#, expect: 200)
-            try await r.call(.post, c, "/v1/commands/tenant.issueApiKey", key: k, body: #"{"label":"spec"}"#, expect: 200)
-            try await r.call(.post, c, "/v1/commands/analysis.request", key: k, body: #"{"projectId":"\#(p)","trigger":"manual"}"#, expect: 200)
-            try await r.call(.post, c, "/v1/commands/analysis.expireStale", key: k, body: "", expect: 200)
-            try await r.call(.post, c, "/v1/commands/project.create", key: k, body: #"{"name":""}"#, expect: 400)
-            try await r.call(.post, c, "/v1/commands/project.create", key: k, body: #"{"name":"x"}"#, actor: nil, expect: 400)
-            try await r.call(.post, c, "/v1/commands/project.create", key: nil, body: #"{"name":"x"}"#, expect: 401)
-            try await r.call(.post, c, "/v1/commands/project.nope", key: k, body: "{}", expect: 404)
-            try await r.call(.post, c, "/v1/commands/project.delete", key: k, body: #"{"projectId":"\#(UUID().lower)"}"#, expect: 404)
-            try await r.call(.post, c, "/v1/commands/tenant.issueApiKey", key: k, body: #"{"keyId":"\#(a.keyID.lower)","label":"dup"}"#, expect: 409)
-            try await r.call(.post, c, "/v1/commands/project.create", key: k, body: String(repeating: " ", count: 300_000), expect: 413)
+            let create = "/v1/commands/project.create"
+            let issue = "/v1/commands/tenant.issueApiKey"
+            try await r.call(.post, create, create, key: k, body: #"{"name":"Spec","githubRepository":"a/b","scanPath":""}"#, expect: 200)
+            try await r.call(.post, issue, issue, key: k, body: #"{"label":"spec"}"#, expect: 200)
+            let request = "/v1/commands/analysis.request"
+            try await r.call(.post, request, request, key: k, body: #"{"projectId":"\#(p)","trigger":"manual"}"#, expect: 200)
+            let expire = "/v1/commands/analysis.expireStale"
+            try await r.call(.post, expire, expire, key: k, body: "", expect: 200)
+            try await r.call(.post, create, create, key: k, body: #"{"name":""}"#, expect: 400)
+            try await r.call(.post, create, create, key: k, body: #"{"name":"x"}"#, actor: nil, expect: 400)
+            try await r.call(.post, create, create, key: nil, body: #"{"name":"x"}"#, expect: 401)
+            let delete = "/v1/commands/project.delete"
+            try await r.call(.post, delete, delete, key: k, body: #"{"projectId":"\#(UUID().lower)"}"#, expect: 404)
+            try await r.call(.post, issue, issue, key: k, body: #"{"keyId":"\#(a.keyID.lower)","label":"dup"}"#, expect: 409)
+            try await r.call(.post, create, create, key: k, body: String(repeating: " ", count: 300_000), expect: 413)
+            var text = HTTPFields()
+            text[.contentType] = "text/plain"
+            try await r.call(.post, create, create, key: k, body: #"{"name":"x"}"#, headers: text, expect: 415)
+            // A path of the contract with a method it does not list: 405 with Allow.
+            try await r.call(.get, create, create, key: k, expect: 405)
+            try await r.call(.delete, "/v1/projects/{id}", "/v1/projects/\(p)", key: k, expect: 405)
+            try await r.call(.put, "/health", "/health", key: nil, expect: 405)
             for (template, uri) in [("/v1/projects", "/v1/projects"), ("/v1/hall-of-fame", "/v1/hall-of-fame"), ("/v1/users", "/v1/users"),
                                     ("/v1/config", "/v1/config"), ("/v1/api-keys", "/v1/api-keys"), ("/v1/match-reports", "/v1/match-reports")] {
                 try await r.call(.get, template, uri, key: k, expect: 200)
@@ -113,17 +131,71 @@ import Testing
             try await r.call(.post, b, b, key: k, body: #"{"dryRun":"yes"}"#, expect: 400)
             try await r.call(.post, b, b, key: nil, body: "{}", expect: 401)
             try await r.call(.post, b, b, key: k, body: String(repeating: " ", count: 20_000), expect: 413)
+            try await r.call(.post, b, b, key: k, body: "{}", headers: text, expect: 415)
             return r
         }
         let document: [String: Any] = [
-            "routes": Self.statuses.sorted { $0.key < $1.key }.map { route, statuses in
+            "routes": documented.sorted { $0.key < $1.key }.map { route, statuses in
                 let parts = route.split(separator: " ", maxSplits: 1)
                 return ["method": String(parts[0]), "path": String(parts[1]), "statuses": statuses] as [String: Any]
+            },
+            // Whether each command the server knows needs a body: an empty one (`{}`) is refused.
+            "commands": CommandCatalog.names.map { name in
+                let needsBody = (try? CommandCatalog.decode(name: name, json: Data("{}".utf8))) == nil
+                return ["name": name, "needsBody": needsBody] as [String: Any]
             },
             "responses": recorder.observed.withLock { $0 },
         ]
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-openapi-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
+        try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]).write(to: file)
+        let (status, output) = try Self.runChecker(file)
+        #expect(status == 0, "\(output)")
+        #expect(output.split(separator: "\n").last?.hasSuffix(" 0 failed") == true, "\(output)")
+    }
+
+    /// What the contract says of `X-Bulkhead-Actor`, `from` and `Last-Event-ID` is what the server
+    /// does: each sample the server accepts is valid by its documented schema, and each it refuses
+    /// is not (a TAB or a blank actor, an actor in the `system:` namespace, a position past the
+    /// largest). A well-formed actor who is no user of the tenant passes the header's rules and is
+    /// refused by the tenant's state (409, naming the actor).
+    @Test func theSpecStatesTheServersRulesForTheActorAndPositions() async throws {
+        let world = try ServiceWorld(streamMaxDuration: .milliseconds(50))
+        let key = world.alpha.key
+        let samples = try await world.app().test(.router) { client in
+            var samples: [[String: Any]] = []
+            let command = "/v1/commands/analysis.expireStale"
+            let actors = ["oliver@example.com", "a b", " padded ", "é", String(repeating: "a", count: 320),
+                          String(repeating: "a", count: 321),
+                          "", " ", "\t", "a\tb", "a\u{85}b", "\u{A0}", "\u{3000}", "\u{2003} \u{2003}", "Jos\u{FFFD}",
+                          "system:maintenance", "SYSTEM:tenant-setup", "system:", "systems:x", "x system:y"]
+            for actor in actors {
+                let reply = try await client.call(.post, command, key: key, actor: actor)
+                let notAUser = reply.status == 409 && reply.errorMessage?.contains("is not a user of tenant") == true
+                #expect(reply.status == 200 || notAUser || reply.errorField == "X-Bulkhead-Actor", "\(reply.text)")
+                samples.append(["method": "post", "path": command, "in": "header", "name": "X-Bulkhead-Actor",
+                                "value": actor, "accepted": reply.status == 200 || notAUser])
+            }
+            let max = UInt64.max
+            for from in ["1", "0", "-1", "x", String(max), String(max) + "0", "18446744073709551616"] {
+                let reply = try await client.call(.get, "/v1/events?from=\(from)", key: key)
+                samples.append(["method": "get", "path": "/v1/events", "in": "query", "name": "from", "value": from,
+                                "accepted": reply.status == 200])
+            }
+            for last in ["0", "7", String(max - 1), String(max), "18446744073709551616", "-1", "x"] {
+                var headers = HTTPFields()
+                headers[HTTPField.Name("Last-Event-ID")!] = last
+                let reply = try await client.call(.get, "/v1/events/stream", key: key, headers: headers)
+                samples.append(["method": "get", "path": "/v1/events/stream", "in": "header", "name": "Last-Event-ID",
+                                "value": last, "accepted": reply.status == 200])
+            }
+            return samples
+        }
+        #expect(samples.contains { $0["accepted"] as? Bool == true })
+        #expect(samples.contains { $0["accepted"] as? Bool == false })
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-openapi-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let document: [String: Any] = ["responses": [Any](), "samples": samples]
         try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]).write(to: file)
         let (status, output) = try Self.runChecker(file)
         #expect(status == 0, "\(output)")

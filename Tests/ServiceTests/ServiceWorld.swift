@@ -53,12 +53,13 @@ final class ServiceWorld: @unchecked Sendable {
     let alpha: Seeded
     let beta: Seeded
 
-    init(streamMaxDuration: Duration = .milliseconds(400), streamKeepAlive: Duration = .seconds(15), maxHeavyRequests: Int = 4) throws {
+    init(streamMaxDuration: Duration = .milliseconds(400), streamKeepAlive: Duration = .seconds(15),
+         maxHeavyRequests: Int = 4, logger custom: Logger? = nil) throws {
         path = NSTemporaryDirectory() + "bulkhead-service-\(UUID().uuidString)"
         data = try DataDirectory(path: path)
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
-        var logger = Logger(label: "bulkhead.service.tests")
-        logger.logLevel = .critical
+        var logger = custom ?? Logger(label: "bulkhead.service.tests")
+        if custom == nil { logger.logLevel = .critical }
         service = BulkheadService(
             ServiceConfiguration(dataPath: path, clock: clock, streamPollInterval: .milliseconds(20), streamMaxDuration: streamMaxDuration, streamKeepAlive: streamKeepAlive, maxHeavyRequests: maxHeavyRequests, logger: logger),
             data: data)
@@ -166,7 +167,7 @@ extension TestClientProtocol {
         var headers = extra
         if let key { headers[.authorization] = "Bearer \(key)" }
         if let actor { headers[HTTPField.Name("X-Bulkhead-Actor")!] = actor }
-        if body != nil { headers[.contentType] = "application/json" }
+        if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
         return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
             Reply(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
         }

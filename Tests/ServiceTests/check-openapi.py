@@ -5,16 +5,26 @@
 
 OBSERVED.json, written by the Swift test, holds:
   routes:    [{"method", "path", "statuses": [int]}]  every route the router registers, with the
-             statuses it can return
-  responses: [{"method", "path", "status", "contentType", "body"}]  real responses
+             statuses it can return (the command route as one path per command)
+  commands:  [{"name", "needsBody"}]  every command the server knows, and whether it refuses an
+             empty body
+  responses: [{"method", "path", "status", "contentType", "body", "allow"}]  real responses
+  samples:   [{"method", "path", "in", "name", "value", "accepted"}]  (optional) parameter values
+             sent to the server, and whether it accepted them
 
 Checks: the spec is a valid OpenAPI 3.1 document (openapi-spec-validator, relative $refs
 resolved from the file); every registered route is in the spec with each of its statuses, and the
-spec has no operation the server does not register; every real response's status is documented
-and its body validates against the documented schema (JSON bodies; for text/event-stream, each
-`data:` line against the `x-bulkhead-data-schema`); every example in the spec validates against its
-schema. Schemas are resolved offline: every file under Schemas/ is registered under its `$id`, and
-the spec itself under https://bulkhead.example/schemas/openapi.yaml, so `./commands/...` resolves.
+spec has no operation the server does not register; every command the server knows has its own
+path `/v1/commands/<name>` whose request body is `./commands/<name>.schema.json` and is required
+exactly when the server needs one, and the spec has no command path the server does not know;
+every real response's status is documented and its body validates against the documented schema
+(JSON bodies; for text/event-stream, each `data:` line against the `x-bulkhead-data-schema`); a
+405 is answered for a path of the spec with a method it lacks, its `Allow` lists exactly the
+path's methods, and its body matches `MethodNotAllowed`; each sampled parameter value is valid by
+its documented schema exactly when the server accepted it (the contract states the server's real
+rule); every example in the spec validates against its schema. Schemas are resolved offline:
+every file under Schemas/ is registered under its `$id`, and the spec itself under
+https://bulkhead.example/schemas/openapi.yaml, so `./commands/...` resolves.
 The last line is `N passed, M failed`; the exit code is non-zero on any failure.
 """
 import json
@@ -68,10 +78,11 @@ def main():
     def errors(location, instance):
         return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator(location).iter_errors(instance)]
 
-    # 1. Routes and statuses.
+    # 1. Routes and statuses (when the server's routes were reported).
     operations = {(m.upper(), p) for p, item in spec["paths"].items() for m in item if m in ("get", "post", "put", "patch", "delete")}
-    registered = {(r["method"], r["path"]) for r in observed["routes"]}
-    for route in observed["routes"]:
+    reported = observed.get("routes", [])
+    registered = {(r["method"], r["path"]) for r in reported}
+    for route in reported:
         key = (route["method"], route["path"])
         check(key in operations, f"{key[0]} {key[1]} is registered but not in the spec")
         if key not in operations:
@@ -79,12 +90,51 @@ def main():
         documented = set(spec["paths"][route["path"]][route["method"].lower()]["responses"])
         for status in route["statuses"]:
             check(str(status) in documented, f"{key[0]} {key[1]} can return {status}, which the spec does not document")
-    for key in sorted(operations - registered):
+    for key in sorted(operations - registered) if reported else []:
         check(False, f"the spec documents {key[0]} {key[1]}, which the server does not register")
 
-    # 2. Real responses.
+    # 2. One path per command, each with its own request schema.
+    prefix = "/v1/commands/"
+    documented_commands = {p[len(prefix):] for p in spec["paths"] if p.startswith(prefix)}
+    known = {c["name"]: c["needsBody"] for c in observed.get("commands", [])}
+    if "commands" in observed:
+        check(bool(known), "the server reported no commands")
+    else:
+        documented_commands = set()
+    for name in sorted(set(known) - documented_commands):
+        check(False, f"the server knows command {name}, which has no path {prefix}{name} in the spec")
+    for name in sorted(documented_commands - set(known)):
+        check(False, f"the spec documents {prefix}{name}, a command the server does not know")
+    for name in sorted(set(known) & documented_commands):
+        operation = spec["paths"][prefix + name].get("post")
+        if operation is None:
+            check(False, f"{prefix}{name} has no POST")
+            continue
+        body = operation.get("requestBody", {})
+        schema = body.get("content", {}).get("application/json", {}).get("schema", {})
+        check(schema.get("$ref") == f"./commands/{name}.schema.json",
+              f"{prefix}{name}: the request schema is {schema}, not ./commands/{name}.schema.json")
+        check(body.get("required", False) == known[name],
+              f"{prefix}{name}: requestBody.required is {body.get('required', False)}, but the server "
+              + ("refuses" if known[name] else "accepts") + " an empty body")
+
+    # 3. Real responses.
+    methods = ("get", "post", "put", "patch", "delete")
     for response in observed["responses"]:
         label = f"{response['method']} {response['path']} {response['status']}"
+        if response["status"] == 405:
+            item = spec["paths"].get(response["path"])
+            if item is None:
+                check(False, f"{label}: a 405 for a path that is not in the spec")
+                continue
+            check(response["method"].lower() not in item, f"{label}: a 405 for a method the spec lists")
+            listed = sorted(m.upper() for m in item if m in methods)
+            allow = sorted(m.strip() for m in response.get("allow", "").split(",") if m.strip())
+            check(allow == listed, f"{label}: Allow is {allow}, the spec lists {listed}")
+            found = errors(pointer("components", "responses", "MethodNotAllowed", "content", "application/json", "schema"),
+                           json.loads(response["body"]))
+            check(not found, f"{label}: {found[:5]}")
+            continue
         operation = spec["paths"].get(response["path"], {}).get(response["method"].lower())
         if operation is None:
             check(False, f"{label}: no such operation in the spec")
@@ -123,7 +173,40 @@ def main():
         else:
             check(isinstance(response["body"], str), f"{label}: body is not text")
 
-    # 3. Every example in the spec validates against its schema.
+    # 4. The documented parameter rules are the server's.
+    for sample in observed.get("samples", []):
+        label = f"{sample['method'].upper()} {sample['path']} {sample['in']} {sample['name']}={sample['value'][:40]!r}"
+        operation = spec["paths"].get(sample["path"], {}).get(sample["method"].lower())
+        if operation is None:
+            check(False, f"{label}: no such operation in the spec")
+            continue
+        location = schema = None
+        for index, parameter in enumerate(operation.get("parameters", [])):
+            where = ["paths", sample["path"], sample["method"].lower(), "parameters", index]
+            if "$ref" in parameter:
+                name = parameter["$ref"].split("/")[-1]
+                parameter = spec["components"]["parameters"][name]
+                where = ["components", "parameters", name]
+            header = sample["in"] == "header"
+            same = parameter["name"].lower() == sample["name"].lower() if header else parameter["name"] == sample["name"]
+            if same and parameter["in"] == sample["in"]:
+                location, schema = where + ["schema"], parameter["schema"]
+        if location is None:
+            check(False, f"{label}: the parameter is not documented")
+            continue
+        value = sample["value"]
+        if schema.get("type") == "integer":
+            try:
+                valid = not errors(pointer(*location), int(value, 10))
+            except ValueError:
+                valid = False
+        else:
+            valid = not errors(pointer(*location), value)
+        accepted = sample["accepted"]
+        check(valid == accepted, f"{label}: the server {'accepts' if accepted else 'refuses'} it, "
+              f"the spec says it is {'valid' if valid else 'invalid'}")
+
+    # 5. Every example in the spec validates against its schema.
     def walk(node, location):
         if isinstance(node, dict):
             if "example" in node and "schema" in node:

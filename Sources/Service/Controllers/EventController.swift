@@ -45,7 +45,7 @@ struct EventController {
         if let last = request.headers[HTTPField.Name("Last-Event-ID")!] {
             // The largest position has no successor to resume from (and `+ 1` would trap).
             guard let position = UInt64(last.trimmingCharacters(in: .whitespaces)), position < UInt64.max else {
-                throw ServiceError.invalid("Last-Event-ID", "'\(last)' is not an event position")
+                throw ServiceError.invalid("Last-Event-ID", "\(Echo.quote(last)) is not an event position")
             }
             from = position + 1
         }
@@ -139,7 +139,8 @@ struct EventController {
     static func number(_ request: Request, _ name: String, default value: UInt64, range: ClosedRange<UInt64>) throws -> UInt64 {
         guard let text = request.uri.queryParameters[Substring(name)] else { return value }
         guard let number = UInt64(text), range.contains(number) else {
-            throw ServiceError.invalid(name, "'\(text)' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+            let bounds = "\(range.lowerBound)...\(range.upperBound)"
+            throw ServiceError.invalid(name, "\(Echo.quote(text)) is not a whole number in \(bounds)")
         }
         return number
     }

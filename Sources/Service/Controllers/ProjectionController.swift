@@ -32,7 +32,7 @@ struct ProjectionController {
     }
 
     @Sendable func rebuild(_ request: Request, context: TenantRequestContext) async throws -> Response {
-        let body = try await RequestBodyLimit.collect(request, limit: 16 * 1024)
+        let body = try await RequestBodyLimit.collectJSON(request, limit: 16 * 1024)
         let input = try StrictJSON.decode(RebuildRequest.self, from: body.isEmpty ? Data("{}".utf8) : body)
         let engine = service.engine
         let metrics = service.metrics

@@ -74,14 +74,17 @@ struct QueryController {
             return try await Offload.heavy(heavyWork) { try engine.asOf(tenant: tenant, position: position, body) }
         }
         guard let time = Timestamp.parse(asOf) else {
-            throw ServiceError.invalid("asOf", "'\(asOf)' is neither a log position nor an ISO 8601 time such as 2026-01-05T10:00:00Z")
+            throw ServiceError.invalid(
+                "asOf", "\(Echo.quote(asOf)) is neither a log position nor an ISO 8601 time such as 2026-01-05T10:00:00Z")
         }
         return try await Offload.heavy(heavyWork) { try engine.asOf(tenant: tenant, time: time, body) }
     }
 
     private func uuid(_ context: TenantRequestContext, _ name: String) throws -> UUID {
         let text = try context.parameters.require(name)
-        guard let id = UUID(uuidString: text) else { throw ServiceError.invalid(name, "'\(text)' is not a UUID") }
+        guard let id = UUID(uuidString: text) else {
+            throw ServiceError.invalid(name, "\(Echo.quote(text)) is not a UUID")
+        }
         return id
     }
 

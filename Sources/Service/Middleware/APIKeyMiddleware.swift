@@ -17,11 +17,12 @@ struct APIKeyMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw ServiceError.unauthorized("no API key: send Authorization: Bearer <key>")
         }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        // Split on the bytes: as Characters, a space followed by a combining mark is no space.
+        let parts = header.utf8.split(separator: UInt8(ascii: " "), maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, String(decoding: parts[0], as: UTF8.self).lowercased() == "bearer" else {
             throw ServiceError.unauthorized("the Authorization header must be 'Bearer <key>'")
         }
-        let key = parts[1].trimmingCharacters(in: .whitespaces)
+        let key = String(decoding: parts[1], as: UTF8.self).trimmingCharacters(in: .whitespaces)
         guard !key.isEmpty, key.utf8.count <= 256 else { throw ServiceError.unauthorized("unknown API key") }
         // Off the cooperative pool: opening a tenant's environment or a projection table can wait
         // on LMDB's writer lock, which a commit holds through its fsync.

@@ -17,6 +17,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             if mapped.status.code >= 500 {
                 context.logger.error("request failed", metadata: ["error": .string(mapped.description)])
+            } else if mapped.code == RequestBodyLimit.incomplete.code {
+                // The client's doing (it went away, or sent a broken chunk): worth a line, not an alarm.
+                context.logger.notice(
+                    "the request body ended before it was complete (the client went away); nothing was written")
             }
             return try mapped.response(from: request, context: context)
         }
