@@ -40,7 +40,8 @@ trap cleanup EXIT
 DATA=$WORK/data
 
 bk() { "$BULKHEAD" "$@" --data "$DATA"; }
-# Runs a command for a tenant and prints the JSON value at a path of its result (`ids.projectId`).
+# Runs a command for a tenant, as its owner, and prints the JSON value at a path of its result
+# (`ids.projectId`).
 run() {
   local tenant=$1 name=$2 json=$3 path=${4:-}
   local out
@@ -53,7 +54,8 @@ print(value)' "$out" "$path"
 }
 seed() {
   local t=$1 label=$2
-  bk tenant create "$t" --name "$label" >/dev/null
+  # Every command's actor must be a user of the tenant: setup@T.example is its owner.
+  bk tenant create "$t" --name "$label" --owner "setup@$t.example" --owner-name "$label Setup" >/dev/null
   local project note p1 p2 run_id sync_id
   project=$(run "$t" project.create "{\"name\":\"$label Project\",\"githubRepository\":\"$t/repo\",\"scanPath\":\"src\"}" ids.projectId)
   note=$(run "$t" note.create "{\"projectId\":\"$project\",\"title\":\"$label note\",\"body\":\"text\"}" ids.noteId)
@@ -102,10 +104,15 @@ status=0
 # From the temporary directory, so that Schemathesis's own files (.schemathesis/) stay out of the tree.
 SPEC=$(pwd)/Schemas/openapi.yaml
 # Hooks: the run must not revoke the key it runs with (the stateful phase finds key ids in
-# GET /v1/api-keys); and Python 3.11 before 3.11.8 can raise a spurious SystemError ("AST constructor
+# GET /v1/api-keys); a well-formed X-Bulkhead-Actor is mostly replaced by a user of tenant alpha
+# (a generated string is no user: 409), so that commands apply and the stateful phase has
+# something to follow, while a quarter stay strangers and malformed ones are sent as generated;
+# and Python 3.11 before 3.11.8 can raise a spurious SystemError ("AST constructor
 # recursion depth mismatch", CPython gh-106905) while Hypothesis describes a lambda for its output.
 cat >"$WORK/bulkhead_hooks.py" <<'PY'
 import os
+import random
+import re
 import uuid
 
 import schemathesis
@@ -123,10 +130,30 @@ def _description(f, *args, **kwargs):
 
 lambda_sources._lambda_description = _description
 OWN_KEY_ID = os.environ["BULKHEAD_OWN_KEY_ID"].lower()
+USERS = os.environ["BULKHEAD_USERS"].split(",")
+ACTOR = "X-Bulkhead-Actor"
+
+
+# The contract's schema of the header (components.parameters.Actor): only a value valid by it, in a
+# positive case, is replaced. A negative case is sent as generated: a hook that changes its headers
+# makes Schemathesis revalidate it, which would turn it positive and put back a header it removed.
+ACTOR_PATTERN = re.compile(
+    "^[^\x00-\x1F\x7F-\x9F\uFFFD]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u202F\u205F\u3000\uFFFD]"
+    "[^\x00-\x1F\x7F-\x9F\uFFFD]*$")
+RESERVED = re.compile("^[Ss][Yy][Ss][Tt][Ee][Mm]:")
+
+
+def _well_formed(actor):
+    return (isinstance(actor, str) and 1 <= len(actor) <= 320 and ACTOR_PATTERN.search(actor) is not None
+            and RESERVED.search(actor) is None)
 
 
 @schemathesis.hook
 def before_call(context, case, **kwargs):
+    headers = case.headers
+    negative = case.meta is not None and case.meta.generation.mode.is_negative
+    if not negative and headers and _well_formed(headers.get(ACTOR)) and random.random() < 0.75:
+        headers[ACTOR] = random.choice(USERS)
     body = case.body
     if case.operation.path.endswith("/tenant.revokeApiKey") and isinstance(body, dict):
         if str(body.get("keyId", "")).lower() == OWN_KEY_ID:
@@ -139,7 +166,7 @@ cat >"$WORK/schemathesis.toml" <<'TOML'
 include-operation-id = "knowledge.record"
 phases.coverage.enabled = false
 TOML
-(cd "$WORK" && BULKHEAD_OWN_KEY_ID="$A_KEY_ID" SCHEMATHESIS_HOOKS=bulkhead_hooks PYTHONPATH="$WORK" \
+(cd "$WORK" && BULKHEAD_OWN_KEY_ID="$A_KEY_ID" BULKHEAD_USERS="setup@alpha.example,someone@alpha.example" SCHEMATHESIS_HOOKS=bulkhead_hooks PYTHONPATH="$WORK" \
   python3 -c "$RUN_SCHEMATHESIS" --config-file "$WORK/schemathesis.toml" run "$SPEC" --url "$URL" \
   -H "Authorization: Bearer $A_KEY" \
   --checks all --exclude-checks positive_data_acceptance \

@@ -18,7 +18,7 @@ public protocol Command: Codable, Sendable {
 public enum CommandCatalog {
     /// The command types in catalogue order.
     public static let commandTypes: [any Command.Type] = [
-        AddUser.self, SetConfig.self, IssueAPIKey.self, RevokeAPIKey.self, SetModelPreference.self,
+        AddUser.self, RemoveUser.self, SetConfig.self, IssueAPIKey.self, RevokeAPIKey.self, SetModelPreference.self,
         CreateProject.self, UpdateProject.self, DeleteProject.self, ImportSource.self, CreateNote.self,
         PublishBlogPost.self, UpdateBlogPost.self, DeleteBlogPost.self, RecordKnowledge.self,
         RequestAnalysis.self, CompleteAnalysis.self, FailAnalysis.self, ExpireStaleAnalyses.self,

@@ -19,18 +19,92 @@ public struct AddUser: Command {
         self.displayName = displayName
     }
 
-    public func decide(_ state: any TenantState, _ context: DecisionContext) throws -> Decision {
+    /// Checks the fields alone, without a tenant's state (before a tenant is created for them).
+    ///
+    /// - Throws: ``CommandError/invalid(field:reason:)``.
+    public static func checkFields(email: String, displayName: String) throws {
         try Check.email(email, "email")
         try Check.text(displayName, "displayName", max: 100)
+    }
+
+    public func decide(_ state: any TenantState, _ context: DecisionContext) throws -> Decision {
+        try Self.checkFields(email: email, displayName: displayName)
         if let existing = try state.user(email: email) {
             throw CommandError.refused("a user with e-mail '\(email)' already exists (\(existing.userId.lowercased))")
         }
         let id = context.id(userId)
-        if try state.user(id) != nil { throw CommandError.refused("user id \(id.lowercased) is already used") }
+        if try state.userIDUsed(id) { throw CommandError.refused("user id \(id.lowercased) is already used") }
         var decision = Decision()
         decision.ids["userId"] = id
         decision.append(Streams.tenant, .userAdded(UserAdded(userId: id, email: email, displayName: displayName)))
         return decision
+    }
+}
+
+/// `tenant.removeUser`: removes a user account. From then on its address can no longer act for
+/// the tenant (refused like any address that is no user) and `users` no longer lists it; the
+/// events it recorded keep its address as their actor, and `tenant.userRemoved` records the
+/// address too. Refused for an unknown id and for the tenant's last user (a tenant without users
+/// could never act again).
+public struct RemoveUser: Command {
+    public static let name = "tenant.removeUser"
+    /// The user's id.
+    public var userId: UUID
+
+    /// Creates the command.
+    public init(userId: UUID) { self.userId = userId }
+
+    public func decide(_ state: any TenantState, _ context: DecisionContext) throws -> Decision {
+        guard let user = try state.user(userId) else {
+            throw CommandError.notFound(entity: "user", id: userId.lowercased)
+        }
+        guard try state.hasUsers(besides: userId) else {
+            throw CommandError.refused(
+                "user \(userId.lowercased) ('\(user.email)') is the last user of tenant \(state.tenant); "
+                    + "add another user before removing it")
+        }
+        var decision = Decision()
+        decision.ids["userId"] = userId
+        decision.append(Streams.tenant, .userRemoved(UserRemoved(userId: userId, email: user.email)))
+        return decision
+    }
+}
+
+/// A tenant's first user, added when the tenant is created (`bulkhead tenant create --owner`) or,
+/// for a tenant created before owners existed, by `bulkhead tenant add-owner`. Recorded as a
+/// `tenant.userAdded` event under ``SystemActor/tenantSetup``. Refused once the tenant has a
+/// user: from then on users add users. Not in the ``CommandCatalog``: no caller can send it.
+public struct AddOwner: Command {
+    public static let name = "tenant.addOwner"
+    /// The owner's e-mail address.
+    public var email: String
+    /// The name shown for the owner.
+    public var displayName: String
+
+    /// Creates the command.
+    public init(email: String, displayName: String) {
+        self.email = email
+        self.displayName = displayName
+    }
+
+    /// Checks the owner's fields alone, before a tenant is created for them, naming them as the
+    /// callers do: `owner` and `ownerName`.
+    ///
+    /// - Throws: ``CommandError/invalid(field:reason:)``.
+    public static func checkFields(email: String, displayName: String) throws {
+        do {
+            try AddUser.checkFields(email: email, displayName: displayName)
+        } catch CommandError.invalid(let field, let reason) {
+            throw CommandError.invalid(field: field == "email" ? "owner" : "ownerName", reason: reason)
+        }
+    }
+
+    public func decide(_ state: any TenantState, _ context: DecisionContext) throws -> Decision {
+        try Self.checkFields(email: email, displayName: displayName)
+        guard try !state.hasUsers() else {
+            throw CommandError.refused("tenant \(state.tenant) already has users; a user adds more with tenant.addUser")
+        }
+        return try AddUser(email: email, displayName: displayName).decide(state, context)
     }
 }
 

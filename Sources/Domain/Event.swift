@@ -5,6 +5,8 @@ import Foundation
 public enum Event: Sendable, Equatable {
     /// See ``UserAdded``.
     case userAdded(UserAdded)
+    /// See ``UserRemoved``.
+    case userRemoved(UserRemoved)
     /// See ``ConfigSet``.
     case configSet(ConfigSet)
     /// See ``APIKeyIssued``.
@@ -62,6 +64,7 @@ public enum Event: Sendable, Equatable {
     public var payload: any EventPayload {
         switch self {
         case .userAdded(let e): return e
+        case .userRemoved(let e): return e
         case .configSet(let e): return e
         case .apiKeyIssued(let e): return e
         case .apiKeyRevoked(let e): return e
@@ -144,6 +147,7 @@ public enum EventCatalog {
     /// How each type is decoded, in catalogue order: the one list of types the catalogue keeps.
     private static let entries: [Entry] = [
         entry(UserAdded.self, Event.userAdded),
+        entry(UserRemoved.self, Event.userRemoved),
         entry(ConfigSet.self, Event.configSet),
         entry(APIKeyIssued.self, Event.apiKeyIssued),
         entry(APIKeyRevoked.self, Event.apiKeyRevoked),

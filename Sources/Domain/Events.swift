@@ -35,6 +35,23 @@ public struct UserAdded: EventPayload {
     }
 }
 
+/// A user account was removed: it can no longer act for the tenant. The events it recorded keep
+/// its address as their actor; this event keeps the address too, so the audit can name it.
+public struct UserRemoved: EventPayload {
+    public static let type = "tenant.userRemoved"
+    public static let schemaVersion: UInt16 = 1
+    /// The removed user's id.
+    public var userId: UUID
+    /// The removed account's e-mail address.
+    public var email: String
+
+    /// Creates the value from its fields.
+    public init(userId: UUID, email: String) {
+        self.userId = userId
+        self.email = email
+    }
+}
+
 /// A configuration value was set.
 public struct ConfigSet: EventPayload {
     public static let type = "tenant.configSet"

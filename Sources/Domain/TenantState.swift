@@ -15,6 +15,12 @@ public protocol TenantState {
     func user(_ id: UUID) throws -> UserRecord?
     /// The user account with this e-mail address, or `nil`.
     func user(email: String) throws -> UserRecord?
+    /// Whether the tenant has any user account.
+    func hasUsers() throws -> Bool
+    /// Whether the tenant has a user account other than `id`.
+    func hasUsers(besides id: UUID) throws -> Bool
+    /// Whether an id was ever used by a user account, removed or not (ids are never reused).
+    func userIDUsed(_ id: UUID) throws -> Bool
     /// An API key, or `nil`.
     func apiKey(_ id: UUID) throws -> APIKeyInfo?
     /// A project that exists and is not deleted, or `nil`.

@@ -104,7 +104,7 @@ public final class TenantEngine: Sendable {
                 var results: [Result<CommandOutcome, CommandError>] = []
                 for (command, actor) in batch {
                     do {
-                        if !system { try Self.checkActor(actor) }
+                        if !system { try Self.checkActor(actor, of: session.view) }
                         results.append(.success(try apply(command, actor: actor, now: now, tenant: tenant, log: &log, session: session)))
                     } catch let refusal as CommandError {
                         results.append(.failure(refusal))
@@ -194,6 +194,20 @@ public final class TenantEngine: Sendable {
         let manifest = try data.restore(from: source, replace: replace, at: date)
         try reindexAPIKeys(tenant: manifest.tenantId)
         return manifest
+    }
+
+    /// Checks a caller's actor (see ``checkActor(_:)``) and that it is a user of the tenant: an
+    /// audit must be able to tell who did what, so an actor the tenant does not know is refused.
+    ///
+    /// - Throws: ``CommandError/invalid(field:reason:)`` for a malformed actor,
+    ///   ``CommandError/refused(_:)`` naming the actor and the tenant for one that is no user.
+    static func checkActor(_ actor: String, of state: any TenantState) throws {
+        try checkActor(actor)
+        guard try state.user(email: actor) != nil else {
+            throw CommandError.refused(
+                "actor '\(actor)' is not a user of tenant \(state.tenant); "
+                    + "a user of the tenant adds them with tenant.addUser")
+        }
     }
 
     /// Checks an actor as every caller's is checked: 1 to ``LogWriter/maxActorBytes`` bytes, not

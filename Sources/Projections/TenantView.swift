@@ -37,6 +37,13 @@ public struct TenantView: TenantState {
         guard let id = try tenancy.record(TenancyProjector.email(email), as: UUID.self) else { return nil }
         return try user(id)
     }
+    public func hasUsers() throws -> Bool { try !tenancy.keys(prefix: Key("u"), after: nil, limit: 1).isEmpty }
+    public func hasUsers(besides id: UUID) throws -> Bool {
+        try tenancy.keys(prefix: Key("u"), after: nil, limit: 2).contains { $0 != TenancyProjector.user(id) }
+    }
+    public func userIDUsed(_ id: UUID) throws -> Bool {
+        try tenancy.bytes(TenancyProjector.user(id)) != nil || tenancy.bytes(TenancyProjector.removedUser(id)) != nil
+    }
     public func apiKey(_ id: UUID) throws -> APIKeyInfo? { try tenancy.record(TenancyProjector.apiKey(id), as: APIKeyInfo.self) }
     public func project(_ id: UUID) throws -> ProjectRecord? { try projectStore.record(ProjectProjector.project(id), as: ProjectRecord.self) }
     public func projectIDUsed(_ id: UUID) throws -> Bool { try projectStore.bytes(ProjectProjector.projectUsed(id)) != nil }

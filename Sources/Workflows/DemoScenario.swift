@@ -21,7 +21,9 @@ public struct DemoScenario {
 
     /// The demo's tenants: slug, display name.
     public static let tenants = [
-        ("codemcp-labs", "CodeMCP Labs"), ("berko-tnf", "Berko TNF"), ("capo-fc", "Capo FC"),
+        ("codemcp-labs", "CodeMCP Labs", "oliver.baer@codemcp.example", "Oliver Baer"),
+        ("berko-tnf", "Berko TNF", "organiser@berko-tnf.example", "Berko organiser"),
+        ("capo-fc", "Capo FC", "organiser@capo-fc.example", "Capo organiser"),
     ]
 
     /// Creates the demo over `data`.
@@ -49,8 +51,8 @@ public struct DemoScenario {
 
     func generate() throws {
         out("Creating the demo data in \(data.path) ...")
-        for (slug, name) in Self.tenants {
-            _ = try data.createTenant(slug: slug, name: name, id: .random(), at: clock.now)
+        for (slug, name, owner, ownerName) in Self.tenants {
+            try engine.createTenant(slug: slug, name: name, owner: owner, ownerName: ownerName, at: clock.now)
         }
         try codeIntelligence()
         try club("berko-tnf", teams: ("Bibs", "Non-Bibs"), threshold: 5,
@@ -68,7 +70,6 @@ public struct DemoScenario {
     func codeIntelligence() throws {
         let t = "codemcp-labs"
         let oliver = "oliver.baer@codemcp.example", alias = "oliver.baer+ckbnyx@codemcp.example"
-        try run(t, oliver, AddUser(email: oliver, displayName: "Oliver Baer"))
         try run(t, oliver, AddUser(email: alias, displayName: "Oliver Baer (import account)"))
         try run(t, oliver, SetModelPreference(feature: .enrichment, provider: "anthropic", model: "claude-sonnet-4-6"))
         try run(t, oliver, SetModelPreference(feature: .docsPipeline, provider: "openai", model: "gpt-4.1-mini"))

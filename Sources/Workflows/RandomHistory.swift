@@ -41,7 +41,7 @@ public struct RandomHistory {
     /// - Returns: How many were applied and how many refused.
     @discardableResult
     public mutating func run(tenant: TenantID, commands: Int, batchSize: Int = 1, actors: [String] = ["ana@example.com", "ana+alias@example.com"]) throws -> (applied: Int, refused: Int) {
-        var state = try states[tenant] ?? setUp(tenant: tenant, actor: actors[0])
+        var state = try states[tenant] ?? setUp(tenant: tenant, actors: actors)
         defer { states[tenant] = state }
         var applied = 0, refused = 0
         var remaining = commands
@@ -67,9 +67,19 @@ public struct RandomHistory {
     }
 
     /// Configures `tenant`, defines seasons 2020 to 2030 and registers twelve players.
-    mutating func setUp(tenant: TenantID, actor: String) throws -> State {
+    mutating func setUp(tenant: TenantID, actors: [String]) throws -> State {
         var state = State()
-        var setup: [(command: any Command, actor: String)] = [
+        // Every actor must be a user of the tenant: the first becomes its owner if it has none.
+        let actor = actors[0]
+        let known = try engine.read(tenant: tenant) { view in try actors.map { try view.user(email: $0) != nil } }
+        if try !engine.read(tenant: tenant, { try $0.hasUsers() }) {
+            try engine.addOwner(tenant: tenant, email: actor, displayName: "Owner")
+        }
+        var setup: [(command: any Command, actor: String)] = []
+        for (index, other) in actors.enumerated() where index > 0 && !known[index] {
+            setup.append((AddUser(email: other, displayName: "User \(index)"), actor))
+        }
+        setup += [
             (SetConfig(key: .teamAName, value: .text("Team \(tenant.description.prefix(4)) A")), actor),
             (SetConfig(key: .teamBName, value: .text("Team \(tenant.description.prefix(4)) B")), actor),
             (SetConfig(key: .heavyWinThreshold, value: .integer(2 + Int(next(4)))), actor),

@@ -27,12 +27,13 @@ extension Bulkhead {
                 The input is the command's JSON object: inline, @FILE, or - for standard input (default {}). \
                 Commands: \(CommandCatalog.names.joined(separator: ", ")).
 
-                Example: bulkhead exec --tenant codemcp-labs --actor oliver@codemcp.example project.create '{"name":"CodeMCP","scanPath":""}'
+                Example: bulkhead exec --tenant codemcp-labs --actor oliver.baer@codemcp.example project.create '{"name":"CodeMCP","scanPath":""}'
                 """)
 
         @OptionGroup var data: DataOptions
         @OptionGroup var tenant: TenantOptions
-        @Option(help: "The user recorded as the actor of the events (required).") var actor: String?
+        @Option(help: "The user recorded as the actor of the events (required): the e-mail address of a user of the tenant.")
+        var actor: String?
         @Argument(help: "The command's name, e.g. project.create.") var command: String
         @Argument(help: "The command's JSON: inline, @FILE or -.") var input: String = "{}"
         @OptionGroup var output: FormatOptions

@@ -15,14 +15,15 @@ extension Bulkhead {
                 its line number. Each command commits on its own: with --on-error stop, lines after a refusal \
                 are not run; with continue, they are. The exit code is that of the first refusal, or 0.
 
-                Example: bulkhead import --tenant capo-fc --actor organiser@capo.example matches.jsonl --on-error continue
+                Example: bulkhead import --tenant capo-fc --actor organiser@capo-fc.example matches.jsonl --on-error continue
                 """)
 
         enum OnError: String, ExpressibleByArgument { case stop, `continue` }
 
         @OptionGroup var data: DataOptions
         @OptionGroup var tenant: TenantOptions
-        @Option(help: "The user recorded as the actor of the events (required).") var actor: String?
+        @Option(help: "The user recorded as the actor of the events (required): the e-mail address of a user of the tenant.")
+        var actor: String?
         @Argument(help: "The JSON Lines file, or - for standard input.") var file: String
         @Option(name: .customLong("on-error"), help: "stop or continue after a refused line.") var onError: OnError = .stop
         @OptionGroup var output: FormatOptions

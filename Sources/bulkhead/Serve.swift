@@ -11,6 +11,7 @@ extension Bulkhead {
             discussion: """
                 Every /v1 route needs Authorization: Bearer <api key>; the key alone says which tenant \
                 is served. Issue a key with: bulkhead exec --tenant T --actor YOU tenant.issueApiKey '{"label":"app"}'. \
+                X-Bulkhead-Actor must be the e-mail address of a user of the key's tenant (409 otherwise). \
                 The contract is Schemas/openapi.yaml. Stops on SIGINT or SIGTERM. Every \
                 --maintenance-interval seconds (60) it expires analysis runs active for more than 10 \
                 minutes and orphans syncs running for more than 10 minutes, in every tenant, as the \

@@ -2,10 +2,12 @@ import Foundation
 import Testing
 
 @Suite struct CLITests {
-    /// A data directory with one tenant and a project; returns the project's id.
+    /// A data directory with two tenants, alpha (owner ana@alpha.example, with a project) and beta
+    /// (owner eve@beta.example); returns the project's id.
     func seeded(_ cli: CLI) throws -> String {
-        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha Labs").status == 0)
-        #expect(try cli("tenant", "create", "beta", "--name", "Beta FC").status == 0)
+        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha Labs", "--owner", "ana@alpha.example",
+                        "--owner-name", "Ana").status == 0)
+        #expect(try cli("tenant", "create", "beta", "--name", "Beta FC", "--owner", "eve@beta.example").status == 0)
         let created = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", "project.create",
                               #"{"name":"Tamper-Me-Project","githubRepository":"alpha/app","scanPath":"/src/"}"#, "--format", "json")
         #expect(created.status == 0, "\(created.stderr)")
@@ -90,9 +92,47 @@ import Testing
         #expect((error["error"] as? [String: Any])?["code"] as? String == "refused")
         #expect(try cli.snapshot() == before)
         // Matches need the tenant's team names: missing configuration names the tenant and the key.
-        let match = try cli("exec", "--tenant", "beta", "--actor", "x@beta.example", "season.define",
+        let match = try cli("exec", "--tenant", "beta", "--actor", "eve@beta.example", "season.define",
                             #"{"name":"2026","startDate":"2026-01-01","endDate":"2026-12-31"}"#)
         #expect(match.status == 0)
+    }
+
+    @Test func anActorWhoIsNotAUserExits3AndARemovedUserCanNoLongerAct() throws {
+        let cli = CLI()
+        defer { cli.cleanUp() }
+        _ = try seeded(cli)
+        let before = try cli.snapshot()
+        let stranger = try cli("exec", "--tenant", "alpha", "--actor", "nobody-at-all", "project.create", #"{"name":"P"}"#)
+        #expect(stranger.status == 3)
+        #expect(stranger.stderr.contains("actor 'nobody-at-all' is not a user of tenant "), "\(stranger.stderr)")
+        // A user of another tenant is no user of this one.
+        let other = try cli("exec", "--tenant", "alpha", "--actor", "eve@beta.example", "project.create", #"{"name":"P"}"#)
+        #expect(other.status == 3, "\(other.stderr)")
+        let secondOwner = try cli("tenant", "add-owner", "--tenant", "alpha", "--owner", "eve@alpha.example")
+        #expect(secondOwner.status == 3)
+        #expect(secondOwner.stderr.contains("already has users"), "\(secondOwner.stderr)")
+        #expect(try cli.snapshot() == before)
+
+        func emails() throws -> [String] {
+            let run = try cli("query", "--tenant", "alpha", "users", "--format", "json")
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+            return rows.compactMap { $0["email"] as? String }
+        }
+        let added = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", "tenant.addUser",
+                            #"{"email":"bo@alpha.example","displayName":"Bo"}"#, "--format", "json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])
+        let bo = try #require((object["ids"] as? [String: String])?["userId"])
+        #expect(try emails() == ["ana@alpha.example", "bo@alpha.example"])
+        let removed = try cli("exec", "--tenant", "alpha", "--actor", "bo@alpha.example", "tenant.removeUser", #"{"userId":"\#(bo)"}"#)
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(try emails() == ["ana@alpha.example"])
+        let gone = try cli("exec", "--tenant", "alpha", "--actor", "bo@alpha.example", "project.create", #"{"name":"P"}"#)
+        #expect(gone.status == 3)
+        #expect(gone.stderr.contains("'bo@alpha.example' is not a user"), "\(gone.stderr)")
+        let last = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", "tenant.removeUser",
+                           #"{"userId":"\#(bo)"}"#)
+        #expect(last.status == 2, "removed twice: \(last.stderr)")
+        #expect(try cli("verify", "--tenant", "alpha").status == 0)
     }
 
     @Test func verifyExits4OnATamperedStoreNamingTheTenantAndPosition() throws {
@@ -108,27 +148,38 @@ import Testing
         try bytes.write(to: URL(fileURLWithPath: dir + "/data.mdb"))
         let run = try cli("verify", "--tenant", "alpha")
         #expect(run.status == 4)
-        #expect(run.stdout.contains("FAILED") && run.stdout.contains("position 1"), "\(run.stdout)")
+        // Position 1 adds the owner; the project is position 2.
+        #expect(run.stdout.contains("FAILED") && run.stdout.contains("position 2"), "\(run.stdout)")
     }
 
     @Test func replayStreamsTheAuditTrailAsJSONLines() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
         let project = try seeded(cli)
+        #expect(try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", "tenant.addUser",
+                        #"{"email":"bo@alpha.example","displayName":"Bo"}"#).status == 0)
         for i in 0..<3 {
             #expect(try cli("exec", "--tenant", "alpha", "--actor", "bo@alpha.example", "note.create", "{\"projectId\":\"\(project)\",\"title\":\"n\(i)\",\"body\":\"b\"}").status == 0)
         }
         let all = try cli("replay", "--tenant", "alpha", "--format", "jsonl")
         let lines = all.stdout.split(separator: "\n")
-        #expect(lines.count == 4)
-        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines[3].utf8)) as? [String: Any])
+        // The owner, the project, bo, three notes.
+        #expect(lines.count == 6)
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(first["type"] as? String == "tenant.userAdded")
+        #expect(first["actor"] as? String == "system:tenant-setup")
+        #expect((first["payload"] as? [String: Any])?["email"] as? String == "ana@alpha.example")
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines[5].utf8)) as? [String: Any])
         #expect(last["type"] as? String == "note.created")
-        #expect(last["position"] as? Int == 4)
+        #expect(last["position"] as? Int == 6)
         #expect((last["payload"] as? [String: Any])?["title"] as? String == "n2")
         #expect(last["actor"] as? String == "bo@alpha.example")
-        let notes = try cli("replay", "--tenant", "alpha", "--type", "note.created", "--from", "3", "--format", "jsonl")
+        let notes = try cli("replay", "--tenant", "alpha", "--type", "note.created", "--from", "5", "--format", "jsonl")
         #expect(notes.stdout.split(separator: "\n").count == 2)
-        #expect(try cli("replay", "--tenant", "beta", "--format", "jsonl").stdout.isEmpty)
+        // Beta has only its owner.
+        let beta = try cli("replay", "--tenant", "beta", "--format", "jsonl").stdout.split(separator: "\n")
+        #expect(beta.count == 1)
+        #expect(beta.first?.contains(#""actor":"system:tenant-setup""#) == true, "\(beta)")
     }
 
     @Test func importReportsEachLineAndContinuesOrStopsOnRefusal() throws {
@@ -175,7 +226,7 @@ import Testing
         #expect(try cli("backup", "--tenant", "alpha", backupDir).status == 0)
         let restore = try restored("restore", backupDir)
         #expect(restore.status == 0, "\(restore.stderr)")
-        #expect(restore.stdout.contains("OK, 1 events"))
+        #expect(restore.stdout.contains("OK, 2 events"), "\(restore.stdout)")
         #expect(try restored("query", "--tenant", "alpha", "projects").stdout.contains("Tamper-Me-Project"))
         #expect(try restored("verify", "--tenant", "alpha").status == 0)
     }
@@ -201,7 +252,7 @@ import Testing
         try editManifest { $0["tenantId"] = other; $0["slug"] = "gamma" }
         let fresh = CLI()
         defer { fresh.cleanUp() }
-        #expect(try fresh("tenant", "create", "delta", "--name", "Delta").status == 0)
+        #expect(try fresh("tenant", "create", "delta", "--name", "Delta", "--owner", "dee@delta.example").status == 0)
         let freshBefore = try fresh.snapshot()
         let wrongTenant = try fresh("restore", backupDir)
         #expect(wrongTenant.status != 0)
@@ -216,7 +267,7 @@ import Testing
         let before = try cli.snapshot()
         let wrongHead = try cli("restore", backupDir, "--replace")
         #expect(wrongHead.status != 0)
-        #expect(wrongHead.stderr.contains("ends at position 1") && wrongHead.stderr.contains("the manifest says 7"), "\(wrongHead.stderr)")
+        #expect(wrongHead.stderr.contains("ends at position 2") && wrongHead.stderr.contains("the manifest says 7"), "\(wrongHead.stderr)")
         #expect(try cli.snapshot() == before)
         #expect(try cli("verify", "--tenant", "alpha").status == 0)
     }
@@ -224,12 +275,23 @@ import Testing
     @Test func aRefusedTenantCreateLeavesNoDataDirectoryBehind() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
-        let bad = try cli("tenant", "create", "Bad Slug", "--name", "Bad")
+        let bad = try cli("tenant", "create", "Bad Slug", "--name", "Bad", "--owner", "ana@bad.example")
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("slug"), "\(bad.stderr)")
-        let blank = try cli("tenant", "create", "fine-slug", "--name", " ")
+        let blank = try cli("tenant", "create", "fine-slug", "--name", " ", "--owner", "ana@fine.example")
         #expect(blank.status == 1)
         #expect(blank.stderr.contains("name") && blank.stderr.contains("blank"), "\(blank.stderr)")
+        // The owner is checked before anything is written too, and named as the option.
+        let noOwner = try cli("tenant", "create", "fine-slug", "--name", "Fine")
+        #expect(noOwner.status == 1)
+        #expect(noOwner.stderr.contains("no owner given") && noOwner.stderr.contains("--owner"), "\(noOwner.stderr)")
+        let badOwner = try cli("tenant", "create", "fine-slug", "--name", "Fine", "--owner", "not-an-address")
+        #expect(badOwner.status == 1)
+        #expect(badOwner.stderr.contains("'owner'"), "\(badOwner.stderr)")
+        let blankOwnerName = try cli("tenant", "create", "fine-slug", "--name", "Fine", "--owner", "a@fine.example",
+                                     "--owner-name", " ")
+        #expect(blankOwnerName.status == 1)
+        #expect(blankOwnerName.stderr.contains("'ownerName'"), "\(blankOwnerName.stderr)")
         #expect(!FileManager.default.fileExists(atPath: cli.data))
         // Serving needs an existing data directory: a mistyped --data is named, not created.
         let serve = try cli("serve", "--port", "0")
@@ -246,7 +308,8 @@ import Testing
         #expect(stats.status == 0)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [[String: Any]])
         #expect(rows.map { $0["slug"] as? String } == ["alpha", "beta"])
-        #expect(rows.first?["events"] as? Int == 1)
+        // Alpha: its owner and its project; beta: its owner.
+        #expect(rows.map { $0["events"] as? Int } == [2, 1])
     }
 
     @Test func theDemoToursTheProductAndShowsTheOtherClubUntouched() throws {

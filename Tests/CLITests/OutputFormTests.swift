@@ -13,7 +13,8 @@ import Testing
     @Test func tenantCreateAndListPrintTheSameLowercaseId() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
-        let created = try cli("tenant", "create", "alpha", "--name", "Alpha Labs", "--format", "json")
+        let created = try cli("tenant", "create", "alpha", "--name", "Alpha Labs", "--owner", "ana@alpha.example",
+                              "--format", "json")
         #expect(created.status == 0, "\(created.stderr)")
         let record = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
         let id = try #require(record["id"] as? String)
@@ -23,7 +24,7 @@ import Testing
             #expect(list.status == 0, "\(list.stderr)")
             #expect(Self.uuids(in: list.stdout) == [id], "tenant list --format \(format): \(list.stdout)")
         }
-        let plain = try cli("tenant", "create", "beta", "--name", "Beta FC")
+        let plain = try cli("tenant", "create", "beta", "--name", "Beta FC", "--owner", "eve@beta.example")
         let listed = try cli("tenant", "list", "--format", "csv")
         let second = plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(Self.uuids(in: listed.stdout).sorted() == [id, second].sorted())
@@ -32,7 +33,7 @@ import Testing
     @Test func everyOutputPrintsUUIDsInLowerCase() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
-        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha Labs").status == 0)
+        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha Labs", "--owner", "ana@alpha.example").status == 0)
         var outputs: [String] = []
         func exec(_ command: String, _ body: String) throws -> [String: String] {
             let run = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", command, body,
@@ -44,7 +45,7 @@ import Testing
         }
         // Ids given in upper case come back in lower case.
         let user = #"{"userId":"3F2504E0-4F89-41D3-9A0C-0305E82C3301","#
-        _ = try exec("tenant.addUser", user + #""email":"ana@alpha.example","displayName":"Ana"}"#)
+        _ = try exec("tenant.addUser", user + #""email":"bo@alpha.example","displayName":"Bo"}"#)
         let created = try exec("project.create", #"{"name":"App","githubRepository":"alpha/app"}"#)
         let project = try #require(created["projectId"])
         _ = try exec("project.importSource", "{\"projectId\":\"\(project.uppercased())\",\"repository\":\"alpha/lib\"}")
@@ -76,7 +77,7 @@ import Testing
     @Test func configAsJSONHasTypedValuesAndNullForUnsetKeysLikeTheHTTPAnswer() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
-        #expect(try cli("tenant", "create", "capo", "--name", "Capo FC").status == 0)
+        #expect(try cli("tenant", "create", "capo", "--name", "Capo FC", "--owner", "ana@capo.example").status == 0)
         for (command, body) in [
             ("tenant.setConfig", #"{"key":"teamAName","value":{"text":"Reds"}}"#),
             ("tenant.setConfig", #"{"key":"heavyWinThreshold","value":{"integer":4}}"#),
@@ -104,7 +105,7 @@ import Testing
     @Test func csvQuotesEveryFieldHoldingACommaQuoteOrLineBreakByte() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
-        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha Labs").status == 0)
+        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha Labs", "--owner", "ana@alpha.example").status == 0)
         func exec(_ command: String, _ body: String, id: String = "projectId") throws -> String? {
             let run = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", command, body,
                               "--format", "json")

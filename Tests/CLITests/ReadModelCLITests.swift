@@ -27,8 +27,8 @@ import Testing
     /// Tenants alpha and beta; alpha has a season with a match, a project with three notes, a post
     /// and three memory entries.
     func seed(_ cli: CLI) throws -> Seeded {
-        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha").status == 0)
-        #expect(try cli("tenant", "create", "beta", "--name", "Beta").status == 0)
+        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha", "--owner", "ana@alpha.example").status == 0)
+        #expect(try cli("tenant", "create", "beta", "--name", "Beta", "--owner", "ana@beta.example").status == 0)
         _ = try exec(cli, "alpha", "tenant.setConfig", #"{"key":"teamAName","value":{"text":"Reds"}}"#)
         _ = try exec(cli, "alpha", "tenant.setConfig", #"{"key":"teamBName","value":{"text":"Blues"}}"#)
         _ = try exec(

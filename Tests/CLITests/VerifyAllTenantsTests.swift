@@ -5,10 +5,11 @@ import Testing
 /// tenant that fails, by a detected break or by an error, is reported on its own line and the
 /// next tenant is verified; the exit code is the worst seen.
 @Suite struct VerifyAllTenantsTests {
-    /// Three tenants with a project each; returns their ids in the order `verify` reports them.
+    /// Three tenants with their owner and a project each; returns their ids in the order `verify`
+    /// reports them.
     func seeded(_ cli: CLI) throws -> [(slug: String, id: String)] {
         for slug in ["alpha", "beta", "gamma"] {
-            #expect(try cli("tenant", "create", slug, "--name", "Tenant \(slug)").status == 0)
+            #expect(try cli("tenant", "create", slug, "--name", "Tenant \(slug)", "--owner", "ana@\(slug).example").status == 0)
             let created = try cli("exec", "--tenant", slug, "--actor", "ana@\(slug).example", "project.create",
                                   #"{"name":"Project-Of-\#(slug)","githubRepository":"\#(slug)/app"}"#)
             #expect(created.status == 0, "\(created.stderr)")
@@ -26,7 +27,8 @@ import Testing
 
     func dataFile(_ cli: CLI, _ id: String) -> String { cli.data + "/tenants/\(id)/data.mdb" }
 
-    /// Flips a byte of the tenant's first event (its project's name) in its data.mdb.
+    /// Flips a byte of the tenant's second event (its project's name; the first adds its owner) in
+    /// its data.mdb.
     func tamper(_ cli: CLI, _ tenant: (slug: String, id: String)) throws {
         let url = URL(fileURLWithPath: dataFile(cli, tenant.id))
         var bytes = try Data(contentsOf: url)
@@ -77,7 +79,7 @@ import Testing
         let table = try cli("verify", "--all-tenants")
         #expect(table.status == 5, "\(table.stdout) \(table.stderr)")
         #expect(try #require(line(table, storage)).contains("FAILED"))
-        #expect(try #require(line(table, integrity)).contains("position 1"))
+        #expect(try #require(line(table, integrity)).contains("position 2"))
         #expect(try #require(line(table, sound)).contains("OK"))
 
         let json = try cli("verify", "--all-tenants", "--format", "json")
@@ -91,7 +93,7 @@ import Testing
         #expect(error["code"] as? String == "storage" && error["exitCode"] as? Int == 5, "\(error)")
         #expect((error["message"] as? String)?.isEmpty == false, "\(error)")
         let broken = try #require(byID[integrity.id], "\(json.stdout)")
-        #expect(broken["ok"] as? Bool == false && broken["brokenAt"] as? Int == 1 && broken["error"] == nil,
+        #expect(broken["ok"] as? Bool == false && broken["brokenAt"] as? Int == 2 && broken["error"] == nil,
                 "\(broken)")
         #expect(try #require(byID[sound.id])["ok"] as? Bool == true)
         // stderr carries one error object, as every command's JSON errors do.

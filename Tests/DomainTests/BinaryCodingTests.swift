@@ -177,6 +177,8 @@ struct BinarySample: Sendable, CustomTestStringConvertible {
         return [
             payload(UserAdded(userId: F.id1, email: "oliver.baer+alias@example.com", displayName: "Olivér Bär ⚽️"), "unicode", Event.userAdded),
             payload(UserAdded(userId: F.id2, email: "", displayName: ""), "empty", Event.userAdded),
+            payload(UserRemoved(userId: F.id1, email: "oliver.baer+alias@example.com"), "", Event.userRemoved),
+            payload(UserRemoved(userId: F.id2, email: ""), "empty", Event.userRemoved),
             payload(ConfigSet(key: .teamAName, value: .text("Berko TNF")), "text", Event.configSet),
             payload(ConfigSet(key: .heavyWinThreshold, value: .integer(-3)), "integer", Event.configSet),
             payload(ConfigSet(key: .teamBName, value: .text("")), "empty text", Event.configSet),

@@ -5,8 +5,12 @@ import Foundation
 import Projections
 import Testing
 
-/// A fresh data directory with an engine on a manual clock: one per test.
+/// A fresh data directory with an engine on a manual clock: one per test. Each tenant is created
+/// with ``owner`` as its first user, the default actor of ``run(_:_:actor:)``.
 final class Harness {
+    /// Every tenant's first user.
+    static let owner = "oliver@example.com"
+
     let path: String
     let data: DataDirectory
     let clock: ManualClock
@@ -18,7 +22,7 @@ final class Harness {
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
         engine = TenantEngine(data: data, clock: clock)
         for slug in slugs {
-            _ = try data.createTenant(slug: slug, name: slug.capitalized, id: .random(), at: clock.now)
+            try engine.createTenant(slug: slug, name: slug.capitalized, owner: Self.owner, ownerName: "Oliver", at: clock.now)
         }
     }
 

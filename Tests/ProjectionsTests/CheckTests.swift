@@ -47,7 +47,7 @@ import Testing
         let engine = world.engine
         let writer = Thread {
             for i in 0..<150 {
-                _ = try? engine.execute(CreateProject(name: "While checking \(i)"), tenant: tenant, actor: "w@example.com")
+                _ = try? engine.execute(CreateProject(name: "While checking \(i)"), tenant: tenant, actor: "ana@example.com")  // a user RandomHistory added
             }
         }
         let before = try world.data.partition(for: tenant).head().position

@@ -9,7 +9,7 @@ import Testing
 /// scheduled maintenance expires stale runs and orphans stale syncs of one tenant only, as
 /// `system:maintenance`, appending nothing when nothing is due.
 @Suite struct MaintenanceTests {
-    /// Two tenants, each with a project, on a manual clock.
+    /// Two tenants, each with its owner `ada@example.com` and a project, on a manual clock.
     final class Setup {
         let path = NSTemporaryDirectory() + "bulkhead-maintenance-\(UUID().uuidString)"
         let data: DataDirectory
@@ -24,7 +24,8 @@ import Testing
             var tenants: [TenantID] = []
             var projects: [UUID] = []
             for slug in ["club-a", "club-b"] {
-                let tenant = try data.createTenant(slug: slug, name: slug, id: .random(), at: clock.now).id
+                let tenant = try engine.createTenant(slug: slug, name: slug, owner: "ada@example.com", ownerName: "Ada", at: clock.now)
+                    .record.id
                 tenants.append(tenant)
                 let created = try engine.execute(CreateProject(name: "P"), tenant: tenant, actor: "ada@example.com")
                 projects.append(try #require(created.ids["projectId"]))

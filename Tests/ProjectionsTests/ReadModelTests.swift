@@ -18,8 +18,9 @@ final class ReadModelWorld {
     init() throws {
         data = try DataDirectory(path: path)
         engine = TenantEngine(data: data, clock: clock)
-        alpha = try data.createTenant(slug: "alpha", name: "Alpha", id: .random(), at: clock.now).id
-        beta = try data.createTenant(slug: "beta", name: "Beta", id: .random(), at: clock.now).id
+        let owner = "ada@example.com"
+        alpha = try engine.createTenant(slug: "alpha", name: "Alpha", owner: owner, ownerName: "Ada", at: clock.now).record.id
+        beta = try engine.createTenant(slug: "beta", name: "Beta", owner: owner, ownerName: "Ada", at: clock.now).record.id
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }

@@ -58,13 +58,19 @@ import Testing
         let data = try DataDirectory(path: path)
         let clock = ManualClock(Date())
         let engine = TenantEngine(data: data, clock: clock)
-        let alpha = try data.createTenant(slug: "alpha", name: "Alpha", id: .random(), at: clock.now).id
-        let beta = try data.createTenant(slug: "beta", name: "Beta", id: .random(), at: clock.now).id
+        // Every command's actor must be a user: each tenant's owner is `actor`, and alpha has the
+        // fixtures' actor too.
         let actor = "setup@example.com"
+        func create(_ slug: String) throws -> TenantID {
+            try engine.createTenant(slug: slug, name: slug.capitalized, owner: actor, ownerName: "Setup", at: clock.now).record.id
+        }
+        let alpha = try create("alpha")
+        let beta = try create("beta")
         func run(_ tenant: TenantID, _ commands: [any Command]) throws {
             for result in try engine.execute(batch: commands.map { ($0, actor) }, tenant: tenant) { _ = try result.get() }
         }
         try run(alpha, [
+            AddUser(email: "ana@alpha.example", displayName: "Ana"),
             CreateProject(projectId: IDs.alphaProject, name: "Alpha One"),
             CreateProject(projectId: IDs.alphaSyncProject, name: "Alpha Synced"),
             SetConfig(key: .teamAName, value: .text("Reds")), SetConfig(key: .teamBName, value: .text("Blues")),
@@ -81,7 +87,7 @@ import Testing
             IssueAPIKey(keyId: IDs.betaKey, label: "beta app"),
         ])
         // Delta has a season and players but no team names: a match must be refused.
-        let delta = try data.createTenant(slug: "delta", name: "Delta", id: .random(), at: clock.now).id
+        let delta = try create("delta")
         try run(delta, [
             DefineSeason(name: "2025/26", startDate: LocalDate("2025-08-01")!, endDate: LocalDate("2026-06-30")!),
             RegisterPlayer(playerId: IDs.deltaPlayer1, name: "Ed"), RegisterPlayer(playerId: IDs.deltaPlayer2, name: "Flo"),

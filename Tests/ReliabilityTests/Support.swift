@@ -124,29 +124,36 @@ func dataFiles(under root: String) throws -> [String: Data] {
     return result
 }
 
-/// A data directory with tenants and an engine on a manual clock.
+/// A data directory with tenants and an engine on a manual clock. Each tenant is created with
+/// ``owner`` as its first user, who adds `users`: every command's actor must be a user.
 final class World: @unchecked Sendable {
+    /// Every tenant's first user, the default actor of ``run(_:_:actor:)``.
+    static let owner = "oliver@example.com"
+
     let directory: TemporaryDirectory
     let path: String
     let data: DataDirectory
     let clock: ManualClock
     let engine: TenantEngine
 
-    init(_ label: String, tenants slugs: [String], partitionOptions: EnvironmentOptions = EnvironmentOptions()) throws {
+    init(_ label: String, tenants slugs: [String], users: [String] = [],
+         partitionOptions: EnvironmentOptions = EnvironmentOptions()) throws {
         directory = try TemporaryDirectory(label)
         path = directory.sub("data")
         data = try DataDirectory(path: path, partitionOptions: partitionOptions)
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
         engine = TenantEngine(data: data, clock: clock)
         for slug in slugs {
-            _ = try data.createTenant(slug: slug, name: slug.capitalized, id: .random(), at: clock.now)
+            let tenant = try engine.createTenant(
+                slug: slug, name: slug.capitalized, owner: Self.owner, ownerName: "Oliver", at: clock.now).record.id
+            for user in users { try engine.execute(AddUser(email: user, displayName: user), tenant: tenant, actor: Self.owner) }
         }
     }
 
     func tenant(_ slug: String) throws -> TenantID { try data.resolveTenant(slug).id }
 
     @discardableResult
-    func run(_ command: any Command, _ slug: String, actor: String = "oliver@example.com") throws -> CommandOutcome {
+    func run(_ command: any Command, _ slug: String, actor: String = World.owner) throws -> CommandOutcome {
         try engine.execute(command, tenant: tenant(slug), actor: actor)
     }
 }

@@ -33,8 +33,12 @@ final class TemporaryDirectory {
     }
 }
 
-/// A fresh data directory with one tenant and an engine on a manual clock.
+/// A fresh data directory with one tenant and an engine on a manual clock. The tenant's users are
+/// ``owner`` (its first user) and ``alias``: every command's actor must be a user.
 final class SchemaWorld {
+    static let owner = "oliver@example.com"
+    static let alias = "oliver+alias@example.com"
+
     let directory: TemporaryDirectory
     let data: DataDirectory
     let clock: ManualClock
@@ -46,11 +50,13 @@ final class SchemaWorld {
         data = try DataDirectory(path: directory.url.appendingPathComponent("data").path)
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000.123456))
         engine = TenantEngine(data: data, clock: clock)
-        tenant = try data.createTenant(slug: "capo-fc", name: "Capo FC", id: .random(), at: clock.now).id
+        tenant = try engine.createTenant(slug: "capo-fc", name: "Capo FC", owner: Self.owner, ownerName: "Oliver", at: clock.now)
+            .record.id
+        try engine.execute(AddUser(email: Self.alias, displayName: "Oliver (alias)"), tenant: tenant, actor: Self.owner)
     }
 
     @discardableResult
-    func run(_ command: any Command, actor: String = "oliver@example.com") throws -> CommandOutcome {
+    func run(_ command: any Command, actor: String = SchemaWorld.owner) throws -> CommandOutcome {
         try engine.execute(command, tenant: tenant, actor: actor)
     }
 

@@ -10,6 +10,7 @@ import Testing
 @Suite struct CommandTests {
     @Test func anAppliedCommandAnswersWithIdsPositionsAndEvents() async throws {
         let world = try ServiceWorld()
+        try world.addUsers(["ada@alpha.example"], to: world.alpha.tenant)
         let before = try world.head(world.alpha.tenant)
         try await world.app().test(.router) { client in
             let reply = try await client.call(.post, "/v1/commands/project.create", key: world.alpha.key, actor: "ada@alpha.example",
@@ -80,6 +81,21 @@ import Testing
             let duplicateKeyID = try await client.call(.post, "/v1/commands/tenant.issueApiKey", key: key, body: #"{"keyId":"\#(world.alpha.keyID.lower)","label":"again"}"#)
             #expect(duplicateKeyID.status == 409)
             #expect(duplicateKeyID.errorCode == "refused")
+            // 409: an actor who is not a user of the key's tenant, named with the tenant; a user of
+            // the other tenant is no user of this one.
+            for stranger in ["nobody@x", world.beta.userEmail] {
+                let notAUser = try await client.call(.post, "/v1/commands/project.create", key: key, actor: stranger, body: #"{"name":"X"}"#)
+                #expect(notAUser.status == 409, "\(stranger)")
+                #expect(notAUser.errorCode == "refused", "\(stranger)")
+                #expect(notAUser.errorMessage?.contains("'\(stranger)' is not a user of tenant \(tenant)") == true,
+                        "\(String(describing: notAUser.errorMessage))")
+            }
+            // 400: an actor in the system: namespace, even one Bulkhead uses.
+            for system in SystemActor.allCases.map(\.rawValue) + ["system:anything"] {
+                let reserved = try await client.call(.post, "/v1/commands/project.create", key: key, actor: system, body: #"{"name":"X"}"#)
+                #expect(reserved.status == 400, "\(system)")
+                #expect(reserved.errorField == "X-Bulkhead-Actor", "\(system)")
+            }
             // 413: a body over CommandCatalog.maxBodyBytes, refused while it is read.
             let huge = #"{"name":""# + String(repeating: "x", count: CommandCatalog.maxBodyBytes) + #""}"#
             let tooLarge = try await client.call(.post, "/v1/commands/project.create", key: key, body: huge)
@@ -89,9 +105,43 @@ import Testing
         #expect(try world.fingerprint(tenant) == before, "a refused request changed the tenant's store")
     }
 
+    @Test func aRemovedUserIsRefusedAs409AndNoLongerListed() async throws {
+        let world = try ServiceWorld()
+        let a = world.alpha
+        try await world.app().test(.router) { client in
+            func emails() async throws -> [String] {
+                try await client.call(.get, "/v1/users", key: a.key).array.compactMap { ($0 as? [String: Any])?["email"] as? String }
+            }
+            let listed = try await client.call(.get, "/v1/users", key: a.key).array.compactMap { $0 as? [String: Any] }
+            let someone = try #require(listed.first { $0["email"] as? String == a.userEmail }?["userId"] as? String)
+            let before = try await client.call(.post, "/v1/commands/project.create", key: a.key, actor: a.userEmail, body: #"{"name":"Before"}"#)
+            #expect(before.status == 200)
+            let removed = try await client.call(.post, "/v1/commands/tenant.removeUser", key: a.key, body: #"{"userId":"\#(someone)"}"#)
+            #expect(removed.status == 200, "\(removed.text)")
+            #expect((removed.object["events"] as? [[String: Any]])?.map { $0["type"] as? String } == ["tenant.userRemoved"])
+            #expect(try await emails() == a.users.filter { $0 != a.userEmail })
+            let head = try world.head(a.tenant)
+            let after = try await client.call(.post, "/v1/commands/project.create", key: a.key, actor: a.userEmail, body: #"{"name":"After"}"#)
+            #expect(after.status == 409)
+            #expect(after.errorMessage?.contains("'\(a.userEmail)' is not a user of tenant \(a.tenant)") == true)
+            let again = try await client.call(.post, "/v1/commands/tenant.removeUser", key: a.key, body: #"{"userId":"\#(someone)"}"#)
+            #expect(again.status == 404)
+            #expect(try world.head(a.tenant) == head)
+            // The audit feed still shows what the removed user did, under its address.
+            let feed = try await client.call(.get, "/v1/events?from=1&limit=500", key: a.key)
+            let events = try #require(feed.object["events"] as? [[String: Any]])
+            #expect(events.contains { $0["type"] as? String == "project.created" && $0["actor"] as? String == a.userEmail })
+            let record = try #require(events.last)
+            #expect(record["type"] as? String == "tenant.userRemoved")
+            #expect((record["payload"] as? [String: Any])?["email"] as? String == a.userEmail)
+        }
+    }
+
     @Test func missingConfigurationIs409NamingTheKey() async throws {
         let world = try ServiceWorld()
-        let fresh = try world.data.createTenant(slug: "gamma", name: "Gamma", id: .random(), at: world.clock.now).id
+        let fresh = try world.service.engine.createTenant(
+            slug: "gamma", name: "Gamma", owner: "setup@example.com", ownerName: "Setup", at: world.clock.now).record.id
+        try world.run(fresh, "tenant.addUser", #"{"email":"oliver@example.com","displayName":"Oliver"}"#)
         let key = try #require(try world.run(fresh, "tenant.issueApiKey", #"{"label":"k"}"#).secret)
         let player = try #require(try world.run(fresh, "player.register", #"{"name":"P"}"#).ids["playerId"])
         let other = try #require(try world.run(fresh, "player.register", #"{"name":"Q"}"#).ids["playerId"])

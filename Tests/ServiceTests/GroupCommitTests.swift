@@ -12,8 +12,9 @@ import Testing
 @Suite struct GroupCommitTests {
     @Test func concurrentCommandsGetTheirOwnResultsAndGapFreePositions() async throws {
         let world = try ServiceWorld()
-        let before = try world.head(world.alpha.tenant)
         let count = 40
+        try world.addUsers((0..<count).map { "user\($0)@alpha.example" }, to: world.alpha.tenant)
+        let before = try world.head(world.alpha.tenant)
         try await world.app().test(.router) { client in
             let replies = try await withThrowingTaskGroup(of: (Int, Reply).self) { group in
                 for index in 0..<count {
@@ -48,6 +49,7 @@ import Testing
     @Test func aTenantsQueueIsBoundedAndTurnsAwayTheRestWithoutWritingThem() async throws {
         let world = try ServiceWorld()
         let tenant = world.alpha.tenant
+        try world.addUsers(["a@alpha.example"], to: tenant)
         let committer = world.service.committer.committer(for: tenant)
         let before = try world.head(tenant)
         let limit = committer.maxPending
@@ -81,6 +83,7 @@ import Testing
     @Test func commandsWaitingTogetherShareOneCommitAndAreDecidedInOrder() async throws {
         let world = try ServiceWorld()
         let tenant = world.alpha.tenant
+        try world.addUsers(["a@alpha.example"], to: tenant)
         let committer = world.service.committer.committer(for: tenant)
         let before = try world.head(tenant)
         let id = UUID()
@@ -114,6 +117,7 @@ import Testing
 
     @Test func tenantsCommitInParallelOnTheirOwnQueues() async throws {
         let world = try ServiceWorld()
+        try world.addUsers(["b@beta.example"], to: world.beta.tenant)
         let alpha = world.service.committer.committer(for: world.alpha.tenant)
         let beta = world.service.committer.committer(for: world.beta.tenant)
         #expect(alpha !== beta)

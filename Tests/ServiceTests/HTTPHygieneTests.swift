@@ -155,9 +155,9 @@ import Glibc
 }
 
 extension HTTPHygieneTests {
-    /// A key and an actor, and no Content-Type.
+    /// A key and an actor (a user of every seeded tenant), and no Content-Type.
     static func withoutContentType(_ key: String) -> HTTPFields {
-        [.authorization: "Bearer \(key)", HTTPField.Name("X-Bulkhead-Actor")!: "a@b.c"]
+        [.authorization: "Bearer \(key)", HTTPField.Name("X-Bulkhead-Actor")!: ServiceWorld.defaultActors[0]]
     }
 }
 

@@ -154,7 +154,7 @@ func escape(_ text: String) -> String {
 func expectNothingOf(_ tenant: Seeded, in reply: Reply, allowTenantID: Bool = false, allowSeasonName: Bool = false,
                      sourceLocation: SourceLocation = #_sourceLocation) throws {
     var secrets = [tenant.key, tenant.keyID.uuidString, tenant.projectID.uuidString, tenant.noteID.uuidString,
-                   tenant.projectName, tenant.userEmail, tenant.teamName]
+                   tenant.projectName, tenant.userEmail, tenant.teamName, tenant.ownerEmail]
     if !allowTenantID { secrets.append(tenant.tenant.description) }
     if !allowSeasonName { secrets.append(tenant.seasonName) }
     for secret in secrets {

@@ -28,12 +28,24 @@ struct Seeded {
     let seasonName: String
     let userEmail: String
     let teamName: String
+    /// The tenant's first user, added when it was created.
+    let ownerEmail: String
+    /// Every user's e-mail address, as `GET /v1/users` orders them (by address).
+    let users: [String]
 }
 
 /// A fresh data directory with two tenants, `alpha` and `beta`, each with an API key and a little of
 /// everything (a project with a note, knowledge, a sync and a run; a season with a match; a user;
 /// configuration), served by a ``BulkheadService`` on a manual clock. One per test.
+///
+/// Every command's actor must be a user of its tenant: each tenant is created with its owner
+/// `setup@<slug>.example`, who adds ``defaultActors`` (the default actors of ``run(_:_:_:actor:)``
+/// and of `call`) and `someone@<slug>.example`. Tests that act as someone else add them with
+/// ``addUsers(_:to:)``.
 final class ServiceWorld: @unchecked Sendable {
+    /// The users every seeded tenant has besides its owner and `someone@<slug>.example`.
+    static let defaultActors = ["oliver@example.com", "setup@example.com"]
+
     let path: String
     let data: DataDirectory
     let clock: ManualClock
@@ -66,6 +78,14 @@ final class ServiceWorld: @unchecked Sendable {
         try service.engine.execute(name: name, json: Data(json.utf8), tenant: tenant, actor: actor)
     }
 
+    /// Adds users to a tenant, as its owner.
+    func addUsers(_ emails: [String], to tenant: TenantID) throws {
+        let owner = tenant == alpha.tenant ? alpha.ownerEmail : beta.ownerEmail
+        for email in emails {
+            try run(tenant, "tenant.addUser", #"{"email":"\#(email)","displayName":"\#(email)"}"#, actor: owner)
+        }
+    }
+
     /// The tenant's last position.
     func head(_ tenant: TenantID) throws -> UInt64 { try data.partition(for: tenant).head().position }
 
@@ -84,10 +104,15 @@ final class ServiceWorld: @unchecked Sendable {
     }
 
     private static func seed(_ service: BulkheadService, clock: ManualClock, slug: String, label: String) throws -> Seeded {
-        let tenant = try service.data.createTenant(slug: slug, name: label, id: .random(), at: clock.now).id
+        let owner = "setup@\(slug).example"
         let engine = service.engine
+        let tenant = try engine.createTenant(slug: slug, name: label, owner: owner, ownerName: "\(label) Setup", at: clock.now)
+            .record.id
         func run(_ name: String, _ json: String) throws -> CommandOutcome {
-            try engine.execute(name: name, json: Data(json.utf8), tenant: tenant, actor: "setup@\(slug).example")
+            try engine.execute(name: name, json: Data(json.utf8), tenant: tenant, actor: owner)
+        }
+        for actor in defaultActors {
+            _ = try run("tenant.addUser", #"{"email":"\#(actor)","displayName":"\#(label) \#(actor)"}"#)
         }
         let issued = try run("tenant.issueApiKey", #"{"label":"tests"}"#)
         let projectName = "\(label) Project"
@@ -108,7 +133,8 @@ final class ServiceWorld: @unchecked Sendable {
         let p2 = try #require(try run("player.register", #"{"name":"\#(label) Two"}"#).ids["playerId"])
         _ = try run("match.record", #"{"date":"2026-09-20","teamA":{"players":["\#(p1)"],"score":4},"teamB":{"players":["\#(p2)"],"score":0},"goals":[{"playerId":"\#(p1)","goals":4}]}"#)
         return Seeded(tenant: tenant, key: try #require(issued.secret), keyID: try #require(issued.ids["keyId"]), projectID: project,
-                      projectName: projectName, noteID: note, seasonName: season, userEmail: email, teamName: team)
+                      projectName: projectName, noteID: note, seasonName: season, userEmail: email, teamName: team,
+                      ownerEmail: owner, users: ([owner, email] + defaultActors).sorted())
     }
 }
 

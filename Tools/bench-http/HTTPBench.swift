@@ -132,7 +132,13 @@ extension HTTPBench {
         let single = BulkheadService(ServiceConfiguration(host: "127.0.0.1", port: 0, dataPath: dir + "/service", maxBatch: 1, logger: logger), data: grouped.data)
         var tenants: [Tenant] = []
         for t in 0..<options.tenants {
-            let id = try grouped.data.createTenant(slug: "bench-\(t)", name: "Bench \(t)", id: .random(), at: Date()).id
+            // Every command's actor must be a user: the owner adds the workers that send commands.
+            let id = try grouped.engine.createTenant(
+                slug: "bench-\(t)", name: "Bench \(t)", owner: "bench@example.com", ownerName: "Bench", at: Date()).record.id
+            for worker in 0..<options.connections {
+                _ = try grouped.engine.execute(
+                    AddUser(email: "worker-\(worker)@bench.example", displayName: "Worker \(worker)"), tenant: id, actor: "bench@example.com")
+            }
             let issued = try grouped.engine.execute(IssueAPIKey(label: "bench"), tenant: id, actor: "bench@example.com")
             let project = try grouped.engine.execute(CreateProject(name: "Bench project", githubRepository: "bench/repo"), tenant: id, actor: "bench@example.com")
             guard let key = issued.secret, let projectID = project.ids["projectId"] else {

@@ -145,7 +145,7 @@ func runWriter(_ options: Options) throws -> Never {
     for (n, tenant) in options.tenants.enumerated() {
         sources[tenant] = CommandSource(rng: SeededRandom(seed: seed &+ UInt64(n) &* 7919))
     }
-    let actors = ["ana@example.com", "ana+alias@example.com", "bo@example.com"]
+    let actors = writerActors
     while true {
         let tenant = options.tenants[rng.below(options.tenants.count)]
         guard var source = sources[tenant] else { continue }
@@ -176,6 +176,9 @@ func runWriter(_ options: Options) throws -> Never {
         clock.advance(by: Double(rng.below(240)))
     }
 }
+
+/// The actors of the writer's commands: users of every tenant the driver sets up.
+let writerActors = ["ana@example.com", "ana+alias@example.com", "bo@example.com"]
 
 /// Rebuilds the tenants' projections in small chunks, over and over, until killed.
 func runRebuilder(_ options: Options) throws -> Never {
@@ -282,9 +285,15 @@ final class Driver {
         let engine = TenantEngine(data: directory, clock: clock)
         tenants = []
         for n in 0..<options.tenantCount {
-            let tenant = try directory.createTenant(slug: "crash-\(n)", name: "Crash \(n)", id: .random(), at: clock.now).id
+            // Every command's actor must be a user: the owner adds the writers' and the driver's.
+            let tenant = try engine.createTenant(
+                slug: "crash-\(n)", name: "Crash \(n)", owner: "setup@example.com", ownerName: "Setup", at: clock.now).record.id
             tenants.append(tenant)
-            var setup: [(command: any Command, actor: String)] = [
+            var setup: [(command: any Command, actor: String)] = writerActors.map {
+                (AddUser(email: $0, displayName: $0), "setup@example.com")
+            }
+            setup += [
+                (AddUser(email: "driver@example.com", displayName: "Driver"), "setup@example.com"),
                 (SetConfig(key: .teamAName, value: .text("Crash \(n) A")), "setup@example.com"),
                 (SetConfig(key: .teamBName, value: .text("Crash \(n) B")), "setup@example.com"),
                 (SetConfig(key: .heavyWinThreshold, value: .integer(3)), "setup@example.com"),

@@ -22,6 +22,20 @@ extension UserAdded: BinaryCodable {
     }
 }
 
+extension UserRemoved: BinaryCodable {
+    /// Reads the fields in declaration order, as `BinaryDecoder` does.
+    public init(reading reader: inout ByteReader) throws(ByteFormatError) {
+        self.userId = try reader.readUUID("userId")
+        self.email = try reader.readString("email")
+    }
+
+    /// Writes the fields in declaration order, as `BinaryEncoder` does.
+    public func write(to writer: inout ByteWriter) {
+        writer.write(uuid: userId)
+        writer.writeString(email)
+    }
+}
+
 extension ConfigSet: BinaryCodable {
     /// Reads the fields in declaration order, as `BinaryDecoder` does.
     public init(reading reader: inout ByteReader) throws(ByteFormatError) {
