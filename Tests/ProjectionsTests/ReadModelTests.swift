@@ -19,8 +19,10 @@ final class ReadModelWorld {
         data = try DataDirectory(path: path)
         engine = TenantEngine(data: data, clock: clock)
         let owner = "ada@example.com"
-        alpha = try engine.createTenant(slug: "alpha", name: "Alpha", owner: owner, ownerName: "Ada", at: clock.now).record.id
-        beta = try engine.createTenant(slug: "beta", name: "Beta", owner: owner, ownerName: "Ada", at: clock.now).record.id
+        alpha = try engine.createTenant(slug: "alpha", name: "Alpha", owner: owner, ownerName: "Ada", at: clock.now)
+            .record.id
+        beta = try engine.createTenant(slug: "beta", name: "Beta", owner: owner, ownerName: "Ada", at: clock.now)
+            .record.id
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
