@@ -49,4 +49,8 @@ public struct ServiceConfiguration: Sendable {
         self.maxHeavyRequests = maxHeavyRequests
         self.logger = logger
     }
+
+    /// The memory each rebuild's projection states may hold before spilling sorted runs to disk,
+    /// in bytes: 256 MiB, as `TenantEngine.defaultRebuildMemory` (`bulkhead rebuild --memory`).
+    public var rebuildMemory = 256 << 20
 }
