@@ -496,6 +496,21 @@ public final class ProjectionStore {
     /// in key order, and empties the cache.
     public func flush() throws {
         guard !entries.isEmpty else { return }
+        if case .fold(let state) = backend {
+            // A fold keeps its entries in a dictionary: no order to write them in.
+            for (key, entry) in entries {
+                switch entry {
+                case .bytes(let value): state.set(key, value)
+                case .record(let cached):
+                    // Records only read hold what the state holds.
+                    guard cached.changed else { continue }
+                    scratch.reset()
+                    state.set(key, cached.write(into: &scratch) ? scratch.bytes : nil)
+                }
+            }
+            entries.removeAll(keepingCapacity: true)
+            return
+        }
         var writes: [SortedWrite] = []
         writes.reserveCapacity(entries.count)
         for (key, entry) in entries {
@@ -504,18 +519,6 @@ public final class ProjectionStore {
             writes.append(SortedWrite(key: key, entry: entry))
         }
         entries.removeAll(keepingCapacity: true)
-        if case .fold(let state) = backend {
-            // A fold keeps its entries in a dictionary: no order to write them in.
-            for write in writes {
-                switch write.entry {
-                case .bytes(let value): state.set(write.key, value)
-                case .record(let cached):
-                    scratch.reset()
-                    state.set(write.key, cached.write(into: &scratch) ? scratch.bytes : nil)
-                }
-            }
-            return
-        }
         writes.sort { a, b in
             if a.head != b.head { return a.head < b.head }
             if a.next != b.next { return a.next < b.next }

@@ -46,14 +46,16 @@ struct Rebuilder {
                 // A killed rebuild left its generation behind: it is the target (cleared below), or
                 // a table of an older build's numbering, emptied here (tables are never dropped).
                 if let abandoned = meta.building, abandoned != meta.generation, abandoned != target,
-                   let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, abandoned), create: false) {
+                   let table = try tx.openTable(
+                       named: ProjectionTables.tableName(projector.name, abandoned), create: false) {
                     try tx.clear(table)
                 }
                 // A killed spilling rebuild left its runs behind.
                 if let spill = try tx.openTable(named: FoldState.spillTableName(projector.name), create: false) {
                     try tx.clear(spill)
                 }
-                guard let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: true) else { continue }
+                let name = ProjectionTables.tableName(projector.name, target)
+                guard let table = try tx.openTable(named: name, create: true) else { continue }
                 try tx.clear(table)
                 var updated = meta
                 updated.building = target
@@ -148,7 +150,8 @@ struct Rebuilder {
                         let tx = log.transaction
                         try checkOwnership(tx, targets, token)
                         guard let table = try tx.openTable(named: name, create: false),
-                              let spillTable = try tx.openTable(named: FoldState.spillTableName(projector.name), create: false)
+                              let spillTable = try tx.openTable(
+                                named: FoldState.spillTableName(projector.name), create: false)
                         else { throw ProjectionError.notBuilt(projector.name) }
                         var step = merge
                         try step.write(tx, from: spillTable, to: table, maxBytes: transactionBytes)
@@ -185,9 +188,11 @@ struct Rebuilder {
             var diff = DifferenceCollector(limit: differenceLimit)
             for projector in projectors {
                 guard let target = targets[projector.name],
-                      let newTable = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: false),
+                      let newTable = try tx.openTable(
+                        named: ProjectionTables.tableName(projector.name, target), create: false),
                       var meta = try ProjectionTables.meta(tx, metaTable, projector.name) else { continue }
-                let oldTable = try tx.openTable(named: ProjectionTables.tableName(projector.name, meta.generation), create: false)
+                let oldTable = try tx.openTable(
+                    named: ProjectionTables.tableName(projector.name, meta.generation), create: false)
                 try diff.compare(projector, tx, oldTable, newTable)
                 if spilled.contains(projector.name),
                    let spill = try tx.openTable(named: FoldState.spillTableName(projector.name), create: false) {
@@ -242,7 +247,8 @@ struct Rebuilder {
         for projector in projectors {
             let meta = try ProjectionTables.meta(tx, metaTable, projector.name)
             let owner = try tx.get(metaTable, key: ProjectionTables.rebuildTokenKey(projector.name))
-            guard let target = targets[projector.name], let meta, meta.building == target, meta.generation != target, owner == token else {
+            guard let target = targets[projector.name], let meta, meta.building == target,
+                  meta.generation != target, owner == token else {
                 throw ProjectionError.rebuildSuperseded(projector.name)
             }
         }
@@ -252,7 +258,8 @@ struct Rebuilder {
         var stores: [String: ProjectionStore] = [:]
         for projector in projectors {
             guard let target = targets[projector.name],
-                  let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: false) else {
+                  let table = try tx.openTable(
+                    named: ProjectionTables.tableName(projector.name, target), create: false) else {
                 throw ProjectionError.notBuilt(projector.name)
             }
             stores[projector.name] = ProjectionStore(.table(tx, table), capacity: 1 << 12)
@@ -268,8 +275,11 @@ struct Rebuilder {
     /// the same generation as doing it after every chunk, without recomputing every season once
     /// per chunk. The last transaction finishes what the events it caught up left.
     /// - Returns: How many events were read and the last position.
-    private func apply(_ reader: LogReader, from: UInt64, limit: Int, _ stores: [String: ProjectionStore], finish: Bool) throws -> (UInt64, UInt64) {
-        let (n, last) = try Self.feed(reader, from: from, limit: limit, until: nil, projectors: projectors, stores: stores)
+    private func apply(
+        _ reader: LogReader, from: UInt64, limit: Int, _ stores: [String: ProjectionStore], finish: Bool
+    ) throws -> (UInt64, UInt64) {
+        let (n, last) = try Self.feed(reader, from: from, limit: limit, until: nil, projectors: projectors,
+                                      stores: stores)
         for projector in projectors {
             guard let store = stores[projector.name] else { continue }
             if finish { try projector.finish(store) }
@@ -279,7 +289,10 @@ struct Rebuilder {
     }
 
     /// Decodes each event once (only if some projector handles its type) and applies it.
-    static func feed(_ reader: LogReader, from: UInt64, limit: Int, until: Date?, projectors: [any Projector], stores: [String: ProjectionStore]) throws -> (UInt64, UInt64) {
+    static func feed(
+        _ reader: LogReader, from: UInt64, limit: Int, until: Date?, projectors: [any Projector],
+        stores: [String: ProjectionStore]
+    ) throws -> (UInt64, UInt64) {
         var count: UInt64 = 0
         var last: UInt64 = 0
         let untilMicros = until?.microsecondsSince1970
@@ -303,7 +316,8 @@ struct Rebuilder {
                 guard !targets.isEmpty else { return true }
                 event = try EventCatalog.decode(type: type, schemaVersion: view.schemaVersion, payload: view.payload)
             }
-            let meta = EventMeta(position: view.position, recordedAt: view.recordedAt, actor: actors.name(view.actorBytes))
+            let meta = EventMeta(position: view.position, recordedAt: view.recordedAt,
+                                 actor: actors.name(view.actorBytes))
             for (projector, store) in targets {
                 try projector.apply(event, meta, store)
             }
@@ -313,12 +327,18 @@ struct Rebuilder {
     }
 
     /// Every projection of a partition computed in memory from its log, up to a position or time.
-    static func memoryProjection(partition: Partition, projectors: [any Projector], upTo position: UInt64?, until: Date?) throws -> [String: MemoryTable] {
-        try partition.read { reader in try memoryProjection(reader, projectors: projectors, upTo: position, until: until) }
+    static func memoryProjection(
+        partition: Partition, projectors: [any Projector], upTo position: UInt64?, until: Date?
+    ) throws -> [String: MemoryTable] {
+        try partition.read { reader in
+            try memoryProjection(reader, projectors: projectors, upTo: position, until: until)
+        }
     }
 
     /// The same, on `reader`'s snapshot.
-    static func memoryProjection(_ reader: LogReader, projectors: [any Projector], upTo position: UInt64?, until: Date?) throws -> [String: MemoryTable] {
+    static func memoryProjection(
+        _ reader: LogReader, projectors: [any Projector], upTo position: UInt64?, until: Date?
+    ) throws -> [String: MemoryTable] {
         var tables: [String: MemoryTable] = [:]
         for projector in projectors { tables[projector.name] = MemoryTable() }
         let stores = tables.mapValues { ProjectionStore(.memory($0)) }

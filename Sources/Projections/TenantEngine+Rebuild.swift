@@ -103,7 +103,8 @@ extension TenantEngine {
         memoryBudget: Int = TenantEngine.defaultRebuildMemory, progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws -> RebuildReport {
         guard memoryBudget > 0 else {
-            throw InputError(field: "memory", reason: "a rebuild's memory budget must be at least 1 byte, got \(memoryBudget)")
+            throw InputError(field: "memory",
+                             reason: "a rebuild's memory budget must be at least 1 byte, got \(memoryBudget)")
         }
         var seen: Set<String> = []
         let selected = try names.isEmpty ? projectors : names.map { name in

@@ -36,8 +36,9 @@ extension Bulkhead {
 
         func validate() throws {
             if chunk != nil {
-                throw ValidationError("--chunk was retired: a rebuild folds the log in memory and writes each projection once; "
-                    + "bound its memory with --memory SIZE")
+                throw ValidationError(
+                    "--chunk was retired: a rebuild folds the log in memory and writes each projection once; "
+                        + "bound its memory with --memory SIZE")
             }
             _ = try memoryBudget()
             if all && !projection.isEmpty { throw ValidationError("give --projection NAME or --all, not both") }
@@ -85,7 +86,8 @@ extension Bulkhead {
                 digits.removeLast()
             }
             guard let count = Int(digits), count > 0, count <= Int.max / unit else {
-                throw ValidationError("--memory must be a positive size such as 64M, 1G or 500000 (bytes), got '\(memory)'")
+                throw ValidationError(
+                    "--memory must be a positive size such as 64M, 1G or 500000 (bytes), got '\(memory)'")
             }
             return count * unit
         }

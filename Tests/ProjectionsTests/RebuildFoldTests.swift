@@ -16,11 +16,13 @@ import Testing
         let world = try World(tenants: 1, commands: 400, seed: 21)
         let tenant = world.tenants[0]
         // A dry run compares the new generation with the live one, entry by entry, byte for byte.
-        let dry = try world.engine.rebuild(tenant: tenant, projections: [projection], dryRun: true, memoryBudget: budget)
+        let dry = try world.engine.rebuild(tenant: tenant, projections: [projection], dryRun: true,
+                                           memoryBudget: budget)
         #expect(dry.differenceCount == 0, "\(projection), budget \(budget): \(dry.differences.prefix(3))")
         if budget == 1 { #expect(dry.spilledRuns > 1, "\(projection) did not spill") }
         if budget == TenantEngine.defaultRebuildMemory { #expect(dry.spilledRuns == 0) }
-        let rebuilt = try world.engine.rebuild(tenant: tenant, projections: [projection], dryRun: false, memoryBudget: budget)
+        let rebuilt = try world.engine.rebuild(tenant: tenant, projections: [projection], dryRun: false,
+                                               memoryBudget: budget)
         #expect(rebuilt.switched)
         #expect(rebuilt.differenceCount == 0, "\(projection), budget \(budget): \(rebuilt.differences.prefix(3))")
         #expect(try world.engine.check(tenant: tenant).count == 0)

@@ -29,9 +29,19 @@ import Workflows
             // A 1-byte budget: a run spilled after every batch of events.
             let child = try Child.start(
                 try Executables.find("crashtest"),
-                ["rebuild", "--data", world.path, "--tenants", tenant.description, "--seed", "\(round)", "--memory", "1"],
+                ["rebuild", "--data", world.path, "--tenants", tenant.description, "--seed", "\(round)",
+                 "--memory", "1"],
                 outputIn: world.directory.path)
-            usleep(UInt32(50_000 + random.next() % 700_000))
+            // Odd rounds kill during the first rebuild; even ones once a rebuild finished, in a
+            // later one (and prove that the rebuilds spill).
+            if round % 2 == 0 {
+                let deadline = Date().addingTimeInterval(120)
+                while Date() < deadline, child.process.isRunning,
+                      !String(decoding: (try? Data(contentsOf: child.stdout)) ?? Data(), as: UTF8.self).contains("\n") {
+                    usleep(10_000)
+                }
+            }
+            usleep(UInt32(20_000 + random.next() % 500_000))
             kill(child.process.processIdentifier, SIGKILL)
             let run = try child.finish()
             spilled += run.lines.filter { line in
