@@ -256,6 +256,8 @@ public final class ProjectionStore {
         case table(WriteTransaction, Table)
         case readOnly(ReadTransaction, Table)
         case memory(MemoryTable)
+        /// A rebuild's new generation, folded in memory (see ``FoldState``).
+        case fold(FoldState)
     }
 
     /// A change not yet written to the table: raw bytes (`nil` removes the key) or a record kept
@@ -290,6 +292,7 @@ public final class ProjectionStore {
             case .table(let tx, let table): return try tx.get(table, key: key)
             case .readOnly(let tx, let table): return try tx.get(table, key: key)
             case .memory(let memory): return memory.entries[key]
+            case .fold(let state): return try state.get(key)
             }
         }
     }
@@ -345,6 +348,8 @@ public final class ProjectionStore {
             return try tx.withValue(table, key: key) { raw in try raw.map { try Self.decode(T.self, from: $0, key: key) } }
         case .memory(let memory):
             value = try memory.entries[key].map { bytes in try bytes.withUnsafeBytes { try Self.decode(T.self, from: $0, key: key) } }
+        case .fold(let state):
+            value = try state.withValue(key) { raw in try raw.map { try Self.decode(T.self, from: $0, key: key) } }
         }
         // An absent record is cached too: the event that asked will probably create it.
         _ = cache(key, value, changed: false)
@@ -426,6 +431,7 @@ public final class ProjectionStore {
             for key in memory.entries.keys.filter({ key in key.hasPrefix(prefix) && after.map { $0 < key } ?? true }).sorted() {
                 guard let value = memory.entries[key], try value.withUnsafeBytes({ try body(key, $0) }) else { return }
             }
+        case .fold(let state): try state.scan(prefix: prefix, after: after, body)
         }
     }
 
@@ -481,6 +487,7 @@ public final class ProjectionStore {
         switch backend {
         case .table(let tx, let table): try tx.clear(table)
         case .memory(let memory): memory.entries.removeAll()
+        case .fold(let state): state.removeAll()
         case .readOnly: break
         }
     }
@@ -489,6 +496,21 @@ public final class ProjectionStore {
     /// in key order, and empties the cache.
     public func flush() throws {
         guard !entries.isEmpty else { return }
+        if case .fold(let state) = backend {
+            // A fold keeps its entries in a dictionary: no order to write them in.
+            for (key, entry) in entries {
+                switch entry {
+                case .bytes(let value): state.set(key, value)
+                case .record(let cached):
+                    // Records only read hold what the state holds.
+                    guard cached.changed else { continue }
+                    scratch.reset()
+                    state.set(key, cached.write(into: &scratch) ? scratch.bytes : nil)
+                }
+            }
+            entries.removeAll(keepingCapacity: true)
+            return
+        }
         var writes: [SortedWrite] = []
         writes.reserveCapacity(entries.count)
         for (key, entry) in entries {
@@ -532,6 +554,8 @@ public final class ProjectionStore {
             }
         case .readOnly:
             throw ProjectionError.readOnly
+        case .fold:
+            break
         }
     }
 

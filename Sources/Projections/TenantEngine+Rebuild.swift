@@ -32,6 +32,10 @@ public struct RebuildReport: Sendable {
     public let differences: [ProjectionDifference]
     /// How many differences there were in all.
     public let differenceCount: Int
+    /// How many sorted runs the rebuild spilled because its state outgrew the memory budget.
+    public let spilledRuns: Int
+    /// The most memory the projections' states were estimated to hold at once, in bytes.
+    public let peakStateBytes: Int
 }
 
 /// A projection's state for a tenant.
@@ -58,32 +62,50 @@ public struct ProjectionStatus: Codable, Equatable, Sendable {
 }
 
 extension TenantEngine {
-    /// How many events a rebuild applies per write transaction.
-    public static let rebuildChunk = 50_000
+    /// The memory a rebuild's projection states may hold before they spill to disk: 256 MiB.
+    ///
+    /// A tenant whose state fits is rebuilt in memory and written once; a larger one spills
+    /// sorted runs and merges them. Besides the budget a rebuild holds one batch of decoded
+    /// records (at most 16,384 events' worth) and LMDB's pages of one write transaction (at most
+    /// a quarter of the budget, 64 MiB at most).
+    public static let defaultRebuildMemory = 256 << 20
 
     /// Rebuilds `names` (all when empty) of `tenant` from its log.
     ///
-    /// The new generation is built in chunks of ``rebuildChunk`` events while readers keep reading
-    /// the live one; events appended meanwhile are caught up in the last transaction, which then
-    /// switches generations and clears the old one (or, for a dry run, clears the new one and
-    /// reports what it would have changed). A projection has two tables that rebuilds alternate
-    /// between, so no number of rebuilds exhausts a process's table handles. Only `tenant`'s environment is opened; a projector
-    /// reaches nothing but its own new table. A rebuild killed half-way leaves the live generation
-    /// as it was; the next rebuild starts afresh. Two rebuilds of one projection never interleave:
-    /// the later one takes the new generation over (each rebuild stores a token beside the
-    /// projection's meta and checks it in every transaction), and the earlier one stops with
-    /// ``ProjectionError/rebuildSuperseded(_:)``, having changed nothing live.
+    /// The log is folded into the projections' states in memory, in batches each read in a read
+    /// transaction of its own, while readers keep reading the live generation and commands go on.
+    /// Each new generation is then written once, in key order (`MDB_APPEND`), into the projection's
+    /// table that is not live; states that outgrow `memoryBudget` are spilled as sorted runs and
+    /// merged into it. The last transaction catches up what was appended meanwhile, then switches
+    /// generations and clears the old one (or, for a dry run, clears the new one and reports what
+    /// it would have changed). A projection has two tables that rebuilds alternate between, so no
+    /// number of rebuilds exhausts a process's table handles. Only `tenant`'s environment is
+    /// opened; a projector reaches nothing but its own new state. A rebuild killed at any moment
+    /// leaves the live generation as it was; the next rebuild starts afresh. Two rebuilds of one
+    /// projection never interleave: the later one takes the new generation over (each rebuild
+    /// stores a token beside the projection's meta and checks it in every write transaction), and
+    /// the earlier one stops with ``ProjectionError/rebuildSuperseded(_:)``, having changed
+    /// nothing live.
     ///
     /// - Parameters:
     ///   - names: Projections to rebuild, each named once; all when empty.
     ///   - differenceLimit: How many differences to describe in the report.
-    ///   - progress: Called after each chunk with the position reached and the head.
+    ///   - memoryBudget: Bytes the states may hold in memory before spilling
+    ///     (``defaultRebuildMemory``). A tiny budget is allowed: the states then spill after
+    ///     every batch of 64 events.
+    ///   - progress: Called between batches of events, outside any transaction, with the position
+    ///     reached and the head.
     /// - Throws: ``ProjectionError/unknownProjection(_:known:)``, ``InputError`` (field
-    ///   `projections`) for a name given twice, ``ProjectionError/rebuildSuperseded(_:)``.
+    ///   `projections`) for a name given twice, (field `memory`) for a budget that is not positive,
+    ///   ``ProjectionError/rebuildSuperseded(_:)``.
     public func rebuild(
         tenant: TenantID, projections names: [String], dryRun: Bool, differenceLimit: Int = 50,
-        chunkSize: Int = TenantEngine.rebuildChunk, progress: ((UInt64, UInt64) -> Void)? = nil
+        memoryBudget: Int = TenantEngine.defaultRebuildMemory, progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws -> RebuildReport {
+        guard memoryBudget > 0 else {
+            throw InputError(field: "memory",
+                             reason: "a rebuild's memory budget must be at least 1 byte, got \(memoryBudget)")
+        }
         var seen: Set<String> = []
         let selected = try names.isEmpty ? projectors : names.map { name in
             guard let p = projectors.first(where: { $0.name == name }) else {
@@ -95,7 +117,7 @@ extension TenantEngine {
             return p
         }
         let partition = try data.partition(for: tenant)
-        let report = try Rebuilder(partition: partition, projectors: selected, chunkSize: max(1, chunkSize))
+        let report = try Rebuilder(partition: partition, projectors: selected, memoryBudget: memoryBudget)
             .run(dryRun: dryRun, differenceLimit: differenceLimit, progress: progress)
         // The catalog's key index is derived from the tenancy projection: rebuilt with it.
         if !dryRun, selected.contains(where: { $0 is TenancyProjector }) { try reindexAPIKeys(tenant: tenant) }
@@ -240,214 +262,6 @@ struct DifferenceCollector {
                 j += 1
             }
         }
-    }
-}
-
-/// Builds new generations of a tenant's projections from its log.
-struct Rebuilder {
-    let partition: Partition
-    let projectors: [any Projector]
-    let chunkSize: Int
-
-    func run(dryRun: Bool, differenceLimit: Int, progress: ((UInt64, UInt64) -> Void)?) throws -> RebuildReport {
-        let token = withUnsafeBytes(of: UUID().uuid) { Array($0) }
-        // 1. Claim a fresh generation for each projection (clearing what a killed rebuild left).
-        // Projections that had no meta yet (a projector new in this build): a dry run leaves them so.
-        var unbuilt: Set<String> = []
-        let targets: [String: UInt32] = try partition.write { log in
-            let tx = log.transaction
-            let metaTable = try ProjectionTables.metaTable(tx)
-            let head = try log.reader.head().position
-            var targets: [String: UInt32] = [:]
-            unbuilt = []
-            for projector in projectors {
-                if try ProjectionTables.meta(tx, metaTable, projector.name) == nil { unbuilt.insert(projector.name) }
-                let (_, meta) = try ProjectionTables.liveTable(tx, metaTable, projector, head: head)
-                let target = ProjectionTables.rebuildTarget(after: meta.generation)
-                // A killed rebuild left its generation behind: it is the target (cleared below), or
-                // a table of an older build's numbering, emptied here (tables are never dropped).
-                if let abandoned = meta.building, abandoned != meta.generation, abandoned != target,
-                   let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, abandoned), create: false) {
-                    try tx.clear(table)
-                }
-                guard let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: true) else { continue }
-                try tx.clear(table)
-                var updated = meta
-                updated.building = target
-                try ProjectionTables.setMeta(tx, metaTable, projector.name, updated)
-                try tx.put(metaTable, key: ProjectionTables.rebuildTokenKey(projector.name), value: token)
-                targets[projector.name] = target
-            }
-            return targets
-        }
-        // 2. Apply the log in chunks, each in its own write transaction.
-        var position: UInt64 = 0
-        var events: UInt64 = 0
-        while true {
-            let (applied, last, head, done) = try partition.write { log -> (UInt64, UInt64, UInt64, Bool) in
-                try checkOwnership(log.transaction, targets, token)
-                let stores = try newStores(log.transaction, targets)
-                let (n, last) = try apply(log.reader, from: position + 1, limit: chunkSize, stores, finish: false)
-                let head = try log.reader.head().position
-                return (n, last, head, n < UInt64(chunkSize))
-            }
-            events += applied
-            position = max(position, last)
-            progress?(position, head)
-            if done { break }
-        }
-        // 3. Finish the deferred work (a season's reports, say) in transactions of bounded work:
-        //    a tenth of a chunk's events in units of the projector's choosing (matches counted).
-        var finished = false
-        while !finished {
-            finished = try partition.write { log in
-                try checkOwnership(log.transaction, targets, token)
-                let stores = try newStores(log.transaction, targets)
-                var done = true
-                for projector in projectors {
-                    guard let store = stores[projector.name] else { continue }
-                    if try !projector.finish(store, budget: max(1, chunkSize / 10)) { done = false }
-                    try store.flush()
-                }
-                return done
-            }
-        }
-        // 4. Catch up whatever was appended meanwhile, then switch (or diff and discard).
-        return try partition.write { log in
-            let tx = log.transaction
-            try checkOwnership(tx, targets, token)
-            let metaTable = try ProjectionTables.metaTable(tx)
-            let stores = try newStores(tx, targets)
-            let (n, _) = try apply(log.reader, from: position + 1, limit: .max, stores, finish: true)
-            events += n
-            let head = try log.reader.head().position
-            var diff = DifferenceCollector(limit: differenceLimit)
-            for projector in projectors {
-                guard let target = targets[projector.name],
-                      let newTable = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: false),
-                      var meta = try ProjectionTables.meta(tx, metaTable, projector.name) else { continue }
-                let oldTable = try tx.openTable(named: ProjectionTables.tableName(projector.name, meta.generation), create: false)
-                try diff.compare(projector, tx, oldTable, newTable)
-                meta.building = nil
-                _ = try tx.delete(metaTable, key: ProjectionTables.rebuildTokenKey(projector.name))
-                // Replaced tables are cleared, not dropped: readers of this process may hold their
-                // handles (see ProjectionTables.rebuildTarget(after:)).
-                if dryRun {
-                    try tx.clear(newTable)
-                    if unbuilt.contains(projector.name) {
-                        // As it was: no meta (the claim's empty live table stays, empty).
-                        if let oldTable { try tx.clear(oldTable) }
-                        _ = try tx.delete(metaTable, key: projector.name)
-                        continue
-                    }
-                } else {
-                    if let oldTable { try tx.clear(oldTable) }
-                    meta.generation = target
-                    meta.version = projector.version
-                    meta.position = head
-                }
-                try ProjectionTables.setMeta(tx, metaTable, projector.name, meta)
-            }
-            return RebuildReport(tenant: partition.tenant, projections: projectors.map(\.name), events: events,
-                                 switched: !dryRun, differences: diff.items, differenceCount: diff.count)
-        }
-    }
-
-    /// Throws ``ProjectionError/rebuildSuperseded(_:)`` unless every projection's `building`
-    /// generation is still this rebuild's target, under this rebuild's token.
-    private func checkOwnership(_ tx: WriteTransaction, _ targets: [String: UInt32], _ token: [UInt8]) throws {
-        let metaTable = try ProjectionTables.metaTable(tx)
-        for projector in projectors {
-            let meta = try ProjectionTables.meta(tx, metaTable, projector.name)
-            let owner = try tx.get(metaTable, key: ProjectionTables.rebuildTokenKey(projector.name))
-            guard let target = targets[projector.name], let meta, meta.building == target, meta.generation != target, owner == token else {
-                throw ProjectionError.rebuildSuperseded(projector.name)
-            }
-        }
-    }
-
-    private func newStores(_ tx: WriteTransaction, _ targets: [String: UInt32]) throws -> [String: ProjectionStore] {
-        var stores: [String: ProjectionStore] = [:]
-        for projector in projectors {
-            guard let target = targets[projector.name],
-                  let table = try tx.openTable(named: ProjectionTables.tableName(projector.name, target), create: false) else {
-                throw ProjectionError.notBuilt(projector.name)
-            }
-            stores[projector.name] = ProjectionStore(.table(tx, table), capacity: min(chunkSize, 1 << 16))
-        }
-        return stores
-    }
-
-    /// Applies events from `from` on (at most `limit`) to `stores`, then finishes (when `finish`)
-    /// and flushes them.
-    ///
-    /// Chunks do not finish: deferred work such as recomputing a season's reports depends only on
-    /// what the chunks stored (their markers persist), so doing it once after the last chunk gives
-    /// the same generation as doing it after every chunk, without recomputing every season once
-    /// per chunk. The last transaction finishes what the events it caught up left.
-    /// - Returns: How many events were read and the last position.
-    private func apply(_ reader: LogReader, from: UInt64, limit: Int, _ stores: [String: ProjectionStore], finish: Bool) throws -> (UInt64, UInt64) {
-        let (n, last) = try Self.feed(reader, from: from, limit: limit, until: nil, projectors: projectors, stores: stores)
-        for projector in projectors {
-            guard let store = stores[projector.name] else { continue }
-            if finish { try projector.finish(store) }
-            try store.flush()
-        }
-        return (n, last)
-    }
-
-    /// Decodes each event once (only if some projector handles its type) and applies it.
-    static func feed(_ reader: LogReader, from: UInt64, limit: Int, until: Date?, projectors: [any Projector], stores: [String: ProjectionStore]) throws -> (UInt64, UInt64) {
-        var count: UInt64 = 0
-        var last: UInt64 = 0
-        let untilMicros = until?.microsecondsSince1970
-        let routes = Routes(projectors: projectors, stores: stores)
-        var actors = ActorNames()
-        try reader.scan(from: from, limit: limit) { view in
-            if let untilMicros, view.recordedAtMicros > untilMicros { return false }
-            count += 1
-            last = view.position
-            let event: Event
-            let targets: [(any Projector, ProjectionStore)]
-            if let type = EventCatalog.eventType(named: view.typeBytes) {
-                targets = routes.byType[type.index]
-                guard !targets.isEmpty else { return true }
-                event = try EventCatalog.decode(type, schemaVersion: view.schemaVersion, payload: view.payload)
-            } else {
-                // A type this build does not know: the projectors still decide whether they care
-                // (and decoding then says what is wrong).
-                let type = view.type
-                targets = routes.all.filter { $0.0.handles(type) }
-                guard !targets.isEmpty else { return true }
-                event = try EventCatalog.decode(type: type, schemaVersion: view.schemaVersion, payload: view.payload)
-            }
-            let meta = EventMeta(position: view.position, recordedAt: view.recordedAt, actor: actors.name(view.actorBytes))
-            for (projector, store) in targets {
-                try projector.apply(event, meta, store)
-            }
-            return true
-        }
-        return (count, last)
-    }
-
-    /// Every projection of a partition computed in memory from its log, up to a position or time.
-    static func memoryProjection(partition: Partition, projectors: [any Projector], upTo position: UInt64?, until: Date?) throws -> [String: MemoryTable] {
-        try partition.read { reader in try memoryProjection(reader, projectors: projectors, upTo: position, until: until) }
-    }
-
-    /// The same, on `reader`'s snapshot.
-    static func memoryProjection(_ reader: LogReader, projectors: [any Projector], upTo position: UInt64?, until: Date?) throws -> [String: MemoryTable] {
-        var tables: [String: MemoryTable] = [:]
-        for projector in projectors { tables[projector.name] = MemoryTable() }
-        let stores = tables.mapValues { ProjectionStore(.memory($0)) }
-        let limit = position.map { Int(clamping: $0) } ?? .max
-        _ = try feed(reader, from: 1, limit: limit, until: until, projectors: projectors, stores: stores)
-        for projector in projectors {
-            guard let store = stores[projector.name] else { continue }
-            try projector.finish(store)
-            try store.flush()
-        }
-        return tables
     }
 }
 

@@ -59,4 +59,7 @@ public struct ServiceConfiguration: Sendable {
         guard let seconds, (1...3600).contains(seconds) else { return .seconds(300) }
         return .seconds(seconds)
     }
+    /// The memory each rebuild's projection states may hold before spilling sorted runs to disk,
+    /// in bytes: 256 MiB, as `TenantEngine.defaultRebuildMemory` (`bulkhead rebuild --memory`).
+    public var rebuildMemory = 256 << 20
 }

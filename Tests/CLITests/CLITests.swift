@@ -210,13 +210,17 @@ import Testing
         let dry = try cli("rebuild", "--tenant", "alpha", "--all", "--dry-run")
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("0 differences"))
-        // A rebuild in one-event transactions gives the same projections.
-        let small = try cli("rebuild", "--tenant", "alpha", "--all", "--chunk", "1")
+        // A rebuild that spills after every batch (a 1-byte budget) gives the same projections.
+        let small = try cli("rebuild", "--tenant", "alpha", "--all", "--memory", "1")
         #expect(small.status == 0, "\(small.stderr)")
         #expect(small.stdout.contains("rebuilt") && small.stdout.contains("0 differences"), "\(small.stdout)")
-        let zero = try cli("rebuild", "--tenant", "alpha", "--all", "--chunk", "0")
+        let zero = try cli("rebuild", "--tenant", "alpha", "--all", "--memory", "0")
         #expect(zero.status == 1)
-        #expect(zero.stderr.contains("--chunk must be at least 1 event, got 0"), "\(zero.stderr)")
+        #expect(zero.stderr.contains("--memory must be a positive size"), "\(zero.stderr)")
+        // --chunk is retired with a message saying what replaced it.
+        let chunk = try cli("rebuild", "--tenant", "alpha", "--all", "--chunk", "10")
+        #expect(chunk.status == 1)
+        #expect(chunk.stderr.contains("--chunk was retired") && chunk.stderr.contains("--memory"), "\(chunk.stderr)")
         let backupDir = cli.data + "-backup"
         let restored = CLI()
         defer {

@@ -100,7 +100,7 @@ import Testing
         #expect(help.stdout.contains("USAGE: bench-projections") && help.stdout.contains("--keep"), "\(help.stdout)")
         #expect(!help.stdout.contains("set-up:"), "the benchmark ran: \(help.stdout)")
         let cases = [
-            (["--bogus"], "--bogus"), (["--only", "cursor,nonsense"], "nonsense"), (["--chunk", "x"], "--chunk"),
+            (["--bogus"], "--bogus"), (["--only", "cursor,nonsense"], "nonsense"), (["--memory", "x"], "--memory"),
         ]
         for (extra, named) in cases {
             let run = try Self.run("bench-projections", small + extra)

@@ -12,10 +12,10 @@ import Testing
         let tenant = world.tenants[0]
         var started = false
         var second: RebuildReport?
-        // The first rebuild works in chunks of 20 events; after its first chunk another starts
+        // The first rebuild folds batches of 64 events; after its first batch another starts
         // and runs to its end.
         let first = #expect(throws: ProjectionError.self) {
-            try world.engine.rebuild(tenant: tenant, projections: [], dryRun: false, chunkSize: 20) { _, _ in
+            try world.engine.rebuild(tenant: tenant, projections: [], dryRun: false, memoryBudget: 1) { _, _ in
                 guard !started else { return }
                 started = true
                 second = try? world.engine.rebuild(tenant: tenant, projections: [], dryRun: secondIsDryRun)

@@ -79,7 +79,7 @@ struct FailingProjector: Projector {
         let world = try World(tenants: 4, commands: 150)
         let target = world.tenants[1]
         let before = try world.allHashes(except: target)
-        let report = try world.engine.rebuild(tenant: target, projections: [], dryRun: false, chunkSize: 37)
+        let report = try world.engine.rebuild(tenant: target, projections: [], dryRun: false, memoryBudget: 1)
         #expect(report.switched)
         #expect(report.differenceCount == 0, "rebuild differs from the inline projections: \(report.differences.prefix(3))")
         #expect(try world.allHashes(except: target) == before)
@@ -91,7 +91,7 @@ struct FailingProjector: Projector {
         let before = try world.allHashes(except: target)
         let otherProjectionsBefore = try world.engine.read(tenant: target) { view in (try view.projects(), try view.users()) }
         let buggy = TenantEngine(data: world.data, clock: world.clock, projectors: [WipeEverythingProjector(name: "matches")])
-        let report = try buggy.rebuild(tenant: target, projections: ["matches"], dryRun: false, chunkSize: 25)
+        let report = try buggy.rebuild(tenant: target, projections: ["matches"], dryRun: false, memoryBudget: 1)
         #expect(report.differenceCount > 0)
         #expect(try world.allHashes(except: target) == before, "another tenant's files changed")
         let otherProjectionsAfter = try world.engine.read(tenant: target) { view in (try view.projects(), try view.users()) }
@@ -105,7 +105,7 @@ struct FailingProjector: Projector {
     @Test func rebuildResultsEqualInlineResultsForEveryProjection() throws {
         let world = try World(tenants: 3, commands: 200, seed: 7)
         for tenant in world.tenants {
-            let dry = try world.engine.rebuild(tenant: tenant, projections: [], dryRun: true, chunkSize: 50)
+            let dry = try world.engine.rebuild(tenant: tenant, projections: [], dryRun: true, memoryBudget: 1)
             #expect(!dry.switched)
             #expect(dry.differenceCount == 0, "tenant \(tenant): \(dry.differences.prefix(3))")
             #expect(try world.engine.check(tenant: tenant).count == 0)
@@ -120,11 +120,11 @@ struct FailingProjector: Projector {
         let failing = TenantEngine(data: world.data, clock: world.clock,
                                    projectors: Projectors.all.map { FailingProjector(inner: $0, failAt: head / 2) })
         #expect(throws: FailingProjector.Boom.self) {
-            try failing.rebuild(tenant: target, projections: [], dryRun: false, chunkSize: 10)
+            try failing.rebuild(tenant: target, projections: [], dryRun: false, memoryBudget: 1)
         }
         #expect(try world.engine.read(tenant: target) { try $0.matchReports(season: nil) } == live)
         #expect(try world.engine.check(tenant: target).count == 0)
-        let report = try world.engine.rebuild(tenant: target, projections: [], dryRun: false, chunkSize: 10)
+        let report = try world.engine.rebuild(tenant: target, projections: [], dryRun: false, memoryBudget: 1)
         #expect(report.differenceCount == 0)
         #expect(try world.engine.read(tenant: target) { try $0.matchReports(season: nil) } == live)
     }

@@ -15,7 +15,8 @@ struct BenchProjections: ParsableCommand {
             floor. Build with -c release for figures worth comparing.
 
             Phases for --only: cursor, decode (always runs: the rebuilds are measured against it), \
-            \(Projectors.all.map(\.name).joined(separator: ", ")), all.
+            \(Projectors.all.map(\.name).joined(separator: ", ")), all, spill (all five with a memory budget \
+            of a tenth of their state, which the all phase measures first: it runs too).
 
             Example: swift run -c release bench-projections --events 200000 --only cursor,all
             """)
@@ -37,19 +38,24 @@ struct BenchProjections: ParsableCommand {
     var only: String?
 
     @Option(help: ArgumentHelp(
-        "Events per rebuild transaction (defaults to the engine's, \(TenantEngine.rebuildChunk)).", valueName: "n"))
-    var chunk: Int?
+        "The rebuilds' memory budget in MiB (defaults to the engine's, \(TenantEngine.defaultRebuildMemory >> 20)).",
+        valueName: "MiB"))
+    var memory: Int?
+
+    /// Set by the benchmark for its own child processes: the memory budget in bytes.
+    @Option(help: .private)
+    var budgetBytes: Int?
 
     /// Set by the benchmark for its own child processes: the one phase to run and report.
     @Option(help: .private)
     var phase: String?
 
     /// The names `--only` accepts.
-    static var phases: [String] { ["cursor", "decode"] + Projectors.all.map(\.name) + ["all"] }
+    static var phases: [String] { ["cursor", "decode"] + Projectors.all.map(\.name) + ["all", "spill"] }
 
     func validate() throws {
         guard events >= 1 else { throw ValidationError("--events must be at least 1 (got \(events))") }
-        if let chunk, chunk < 1 { throw ValidationError("--chunk must be at least 1 (got \(chunk))") }
+        if let memory, memory < 1 { throw ValidationError("--memory must be at least 1 MiB (got \(memory))") }
         if let dir, dir.isEmpty { throw ValidationError("--dir must not be empty") }
         if let only {
             let unknown = only.split(separator: ",", omittingEmptySubsequences: false).map(String.init)

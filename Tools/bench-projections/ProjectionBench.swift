@@ -2,14 +2,16 @@
 // of the same events (read and decode every payload, no projection) and a bare cursor scan, in the
 // same run, with each phase's peak memory measured in a child process of its own.
 //
-//   swift run -c release bench-projections [--events 1000000] [--dir DIR] [--keep] [--only PHASE,...] [--chunk N]
+//   swift run -c release bench-projections [--events 1000000] [--dir DIR] [--keep] [--only PHASE,...] [--memory MiB]
 //
 // After each rebuild it measures that rebuild's floor: what no projector can go below with this
-// storage, measured on the same data. Its two parts, timed apart: the scan decoding only the
-// events the projector reads, and the rebuilt table(s) written again with raw LMDB calls — each
-// final entry once, in as many transactions as the rebuild used, each transaction's keys sorted
-// (entries are dealt to transactions in a fixed random order: their keys are UUIDs, which
-// arrive in no order).
+// storage, measured on the same data. Its parts, timed apart: the scan decoding only the events
+// the projector reads, and the rebuilt table(s) written again with raw LMDB calls — each final
+// entry once, either in as many transactions as the chunked rebuild before issue 16 used (one per
+// 50,000 events), each transaction's keys sorted (entries are dealt to transactions in a fixed
+// random order: their keys are UUIDs, which arrive in no order), or once in key order with
+// MDB_APPEND. The "spill" phase rebuilds all five with a budget of a tenth of the state the "all"
+// phase held, so that it spills sorted runs and merges them; it is measured against all's floor.
 //
 // Each phase reports its rate by wall-clock time and by the CPU time (user + system) its process
 // used: on a shared machine the CPU rate is the steadier figure. `--keep` reuses the data of an
@@ -73,8 +75,10 @@ struct ProjectionBench {
 
     /// The events the tenant has (at least) before the phases run.
     var target: Int { options.events }
-    /// Events per rebuild transaction (`TenantEngine.rebuildChunk` unless given).
-    var chunk: Int { options.chunk ?? TenantEngine.rebuildChunk }
+    /// Events per transaction of the chunked rebuild before issue 16, for the chunked floor.
+    var chunk: Int { 50_000 }
+    /// The rebuilds' memory budget in bytes.
+    var budget: Int { options.budgetBytes ?? options.memory.map { $0 << 20 } ?? TenantEngine.defaultRebuildMemory }
     /// The data directory: `--dir`, or one named after the event count under the temporary directory.
     var dir: String { options.dir ?? NSTemporaryDirectory() + "bulkhead-bench-projections-\(target)" }
 }
@@ -124,8 +128,13 @@ extension ProjectionBench {
             print(events, seconds, cpu, max(peakAnonKiB, statusKiB("RssAnon")), statusKiB("VmHWM"), decodeCPU, writeCPU, appendCPU)
             exit(0)
         default:
-            let names = phase == "all" ? [] : [phase]
-            events = try engine.rebuild(tenant: tenant, projections: names, dryRun: false, chunkSize: chunk).events
+            let names = phase == "all" || phase == "spill" ? [] : [phase]
+            let report = try engine.rebuild(tenant: tenant, projections: names, dryRun: false, memoryBudget: budget)
+            let (seconds, cpu) = (now() - start, cpuSeconds() - startCPU)
+            usleep(10_000)
+            print(report.events, seconds, cpu, max(peakAnonKiB, statusKiB("RssAnon")), statusKiB("VmHWM"),
+                  report.spilledRuns, report.peakStateBytes)
+            exit(0)
         }
         let (seconds, cpu) = (now() - start, cpuSeconds() - startCPU)
         usleep(10_000)
@@ -245,10 +254,11 @@ extension ProjectionBench {
 typealias PhaseResult = (events: Double, seconds: Double, cpu: Double, anonKiB: Int, rssKiB: Int, parts: [Double])
 
 extension ProjectionBench {
-    func runPhase(_ phase: String) throws -> PhaseResult {
+    func runPhase(_ phase: String, budget: Int? = nil) throws -> PhaseResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["--phase", phase, "--dir", dir, "--events", String(target), "--chunk", String(chunk)]
+        process.arguments = ["--phase", phase, "--dir", dir, "--events", String(target),
+                             "--budget-bytes", String(budget ?? self.budget)]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -287,11 +297,25 @@ extension ProjectionBench {
         // The raw scan always runs: the rebuilds are measured against it.
         let decode = try runPhase("decode")
         line("scan + payload decode", decode, note: "<- raw scan: read and decode every payload")
-        for phase in Projectors.all.map(\.name) + ["all"] where wanted(phase) {
-            let r = try runPhase(phase)
+        var allState = 0
+        var allSorted = 0.0
+        for phase in Projectors.all.map(\.name) + ["all", "spill"] where wanted(phase) || (phase == "all" && wanted("spill")) {
+            // Spilling: all five with a tenth of the state the all phase held.
+            let spillBudget = phase == "spill" ? max(1, allState / 10) : nil
+            let r = try runPhase(phase, budget: spillBudget)
             let wall = r.events / r.seconds / (decode.events / decode.seconds) * 100
             let cpu = r.events / max(r.cpu, 1e-9) / (decode.events / max(decode.cpu, 1e-9)) * 100
-            line("rebuild " + phase, r, note: String(format: "%5.1f%% of the raw scan (by cpu %5.1f%%)", wall, cpu))
+            let (runs, state) = r.parts.count == 2 ? (Int(r.parts[0]), Int(r.parts[1])) : (0, 0)
+            if phase == "all" { allState = state }
+            let memo = String(format: "; state %.1f MiB, budget %.1f MiB, %d runs spilled", Double(state) / 1_048_576,
+                              Double(spillBudget ?? budget) / 1_048_576, runs)
+            line("rebuild " + phase, r, note: String(format: "%5.1f%% of the raw scan (by cpu %5.1f%%)", wall, cpu) + memo)
+            let rebuildRate = r.events / max(r.cpu, 1e-9)
+            if phase == "spill" {
+                print(String(format: "  spill: %.0f ev/s by cpu, %.1f%% of all's sorted floor (%.0f ev/s)", rebuildRate,
+                             rebuildRate / max(allSorted, 1e-9) * 100, allSorted))
+                continue
+            }
             let floor = try runPhase("floor-" + phase)
             guard floor.parts.count == 3 else { continue }
             let (decodeCPU, writeCPU, appendCPU) = (floor.parts[0], floor.parts[1], floor.parts[2])
@@ -299,8 +323,11 @@ extension ProjectionBench {
             print(String(format: "  floor %@: decode what it reads %.0f ev/s; write its final tables in %@ transactions %.0f ev/s, or sorted with MDB_APPEND %.0f ev/s",
                          phase as NSString, rate(decodeCPU), String(max(1, (Int(floor.events) + chunk - 1) / chunk)) as NSString, rate(writeCPU), rate(appendCPU)))
             print(String(format: "  floor %@: decode + chunked writes %.0f ev/s (the rebuild is at %.1f%% of it); decode + sorted appends %.0f ev/s (%.1f%% of the raw scan)",
-                         phase as NSString, rate(decodeCPU + writeCPU), r.events / max(r.cpu, 1e-9) / rate(decodeCPU + writeCPU) * 100,
+                         phase as NSString, rate(decodeCPU + writeCPU), rebuildRate / rate(decodeCPU + writeCPU) * 100,
                          rate(decodeCPU + appendCPU), rate(decodeCPU + appendCPU) / (decode.events / max(decode.cpu, 1e-9)) * 100))
+            print(String(format: "  %@: rebuild %.0f ev/s by cpu = %.1f%% of its sorted floor", phase as NSString,
+                         rebuildRate, rebuildRate / rate(decodeCPU + appendCPU) * 100))
+            if phase == "all" { allSorted = rate(decodeCPU + appendCPU) }
         }
         if !options.keep { try? fm.removeItem(atPath: dir) }
     }

@@ -53,7 +53,7 @@ struct Crashtest: ParsableCommand {
     /// A rebuild child: rebuilds the tenants' projections over and over until killed.
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rebuild the tenants' projections in chunks until killed; print \"rebuilt TENANT EVENTS\".")
+            abstract: "Rebuild the tenants' projections until killed; print \"rebuilt TENANT EVENTS RUNS\".")
 
         @OptionGroup var options: Options
 
@@ -134,8 +134,10 @@ struct Options: ParsableArguments {
                                valueName: "seconds"))
     var clock: Double = 1_790_000_000
 
-    @Option(help: "Rebuild: events per rebuild transaction.")
-    var chunk = 5
+    @Option(help: ArgumentHelp(
+        "Rebuild: the rebuild's memory budget in bytes; a small one spills sorted runs (1: after every batch).",
+        valueName: "bytes"))
+    var memory = 1
 
     @Option(help: "Race: the stream to append to.")
     var stream = "race"
@@ -151,7 +153,7 @@ struct Options: ParsableArguments {
         for (name, value) in counts where value < 0 {
             throw ValidationError("\(name) must not be negative (got \(value))")
         }
-        for (name, value) in [("--tenant-count", tenantCount), ("--chunk", chunk)] where value < 1 {
+        for (name, value) in [("--tenant-count", tenantCount), ("--memory", memory)] where value < 1 {
             throw ValidationError("\(name) must be at least 1 (got \(value))")
         }
         guard clock.isFinite else { throw ValidationError("--clock must be a finite number of seconds") }

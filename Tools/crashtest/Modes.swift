@@ -10,9 +10,10 @@
 //       Runs random domain commands through TenantEngine until killed. After each commit returns
 //       it prints, per appended event, "ack TENANT POSITION EVENT_ID" (one write(2) per batch; a
 //       kill can cut it short, and a last line without its newline does not count).
-//   crashtest rebuild --data DIR --tenants UUID,... --seed S --chunk N
-//       Rebuilds the tenants' projections (chunks of N events) over and over until killed,
-//       printing "rebuilt TENANT EVENTS" after each.
+//   crashtest rebuild --data DIR --tenants UUID,... --seed S --memory BYTES
+//       Rebuilds the tenants' projections (with that memory budget: a small one spills sorted
+//       runs and merges them) over and over until killed, printing "rebuilt TENANT EVENTS RUNS"
+//       after each (RUNS: how many runs it spilled).
 //   crashtest race --data DIR --tenant UUID --stream S --attempts N
 //       Appends to one stream with `expected: .exactly(version read just before)`; prints
 //       "ok POSITION VERSION EVENT_ID" or "conflict" per attempt. For the concurrency tests.
@@ -180,7 +181,7 @@ func runWriter(_ options: Options) throws -> Never {
 /// The actors of the writer's commands: users of every tenant the driver sets up.
 let writerActors = ["ana@example.com", "ana+alias@example.com", "bo@example.com"]
 
-/// Rebuilds the tenants' projections in small chunks, over and over, until killed.
+/// Rebuilds the tenants' projections with a memory budget (small ones spill), over and over, until killed.
 func runRebuilder(_ options: Options) throws -> Never {
     guard let path = options.data, !options.tenants.isEmpty else { fail("rebuild needs --data and --tenants", code: 64) }
     let data = try DataDirectory(path: path)
@@ -188,8 +189,8 @@ func runRebuilder(_ options: Options) throws -> Never {
     var rng = SeededRandom(seed: options.seed ?? Options.clockSeed())
     while true {
         let tenant = options.tenants[rng.below(options.tenants.count)]
-        let report = try engine.rebuild(tenant: tenant, projections: [], dryRun: false, chunkSize: options.chunk)
-        emit("rebuilt \(tenant) \(report.events)\n")
+        let report = try engine.rebuild(tenant: tenant, projections: [], dryRun: false, memoryBudget: options.memory)
+        emit("rebuilt \(tenant) \(report.events) \(report.spilledRuns)\n")
     }
 }
 
@@ -340,8 +341,11 @@ final class Driver {
             let (p, out) = try start(["writer", "--data", data, "--tenants", tenantList, "--seed", "\(rng.next())", "--clock", "\(clockStart)"], name: "writer")
             children.append((p, out, "writer"))
         }
+        // Half the rebuilds spill: after every batch (1 byte), or once a few KiB are held;
+        // the others fit in the default budget.
+        let memory = [1, 1 << (10 + rng.below(8)), TenantEngine.defaultRebuildMemory, TenantEngine.defaultRebuildMemory][rng.below(4)]
         if kind.contains("rebuild") {
-            let (p, out) = try start(["rebuild", "--data", data, "--tenants", tenantList, "--seed", "\(rng.next())", "--chunk", "\(1 + rng.below(8))"], name: "rebuild")
+            let (p, out) = try start(["rebuild", "--data", data, "--tenants", tenantList, "--seed", "\(rng.next())", "--memory", "\(memory)"], name: "rebuild")
             children.append((p, out, "rebuild"))
         }
         // Startup takes some tens of milliseconds; kill anywhere from during it to well after.
@@ -365,6 +369,7 @@ final class Driver {
         }
         var acks = 0
         var rebuilds = 0
+        var spilling = 0
         for (_, out, name) in children {
             let text = String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self)
             // Only whole lines count. A batch's acknowledgements go out in one write(2), but a
@@ -388,12 +393,13 @@ final class Driver {
                     acks += 1
                 } else if parts.first == "rebuilt" {
                     rebuilds += 1
+                    if parts.count == 4, let runs = Int(parts[3]), runs > 0 { spilling += 1 }
                 }
             }
         }
         totalAcks += acks
         let check = try checkStore(rebuildAgain: kind.contains("rebuild"))
-        let summary = "\(kind), killed after \(delay) ms, \(acks) acknowledged\(kind.contains("rebuild") ? ", \(rebuilds) rebuilds finished" : "")"
+        let summary = "\(kind), killed after \(delay) ms, \(acks) acknowledged\(kind.contains("rebuild") ? ", \(rebuilds) rebuilds finished (\(spilling) spilled; budget \(memory) bytes)" : "")"
             + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
         return (summary, problem ?? check)
     }
@@ -428,7 +434,8 @@ final class Driver {
                 return "tenant \(tenant): \(drift.count) projection differences after the kill, first \(drift.differences.first.map { "\($0.projection) \($0.change) \($0.key)" } ?? "?")"
             }
             if rebuildAgain {
-                let rebuilt = try engine.rebuild(tenant: tenant, projections: [], dryRun: false, chunkSize: 1 + rng.below(64))
+                let rebuilt = try engine.rebuild(tenant: tenant, projections: [], dryRun: false,
+                                                 memoryBudget: [1, 1 << 14, TenantEngine.defaultRebuildMemory][rng.below(3)])
                 guard rebuilt.differenceCount == 0 else {
                     return "tenant \(tenant): the rebuild after the kill changed \(rebuilt.differenceCount) projection entries"
                 }

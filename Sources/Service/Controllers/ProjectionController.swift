@@ -38,10 +38,12 @@ struct ProjectionController {
         let metrics = service.metrics
         let tenant = context.tenant
         let dryRun = input.dryRun ?? false
+        let memory = service.configuration.rebuildMemory
         let started = DispatchTime.now().uptimeNanoseconds
         do {
             let report = try await Offload.heavy(service.heavyWork) {
-                try engine.rebuild(tenant: tenant, projections: input.projections ?? [], dryRun: dryRun)
+                try engine.rebuild(tenant: tenant, projections: input.projections ?? [], dryRun: dryRun,
+                                   memoryBudget: memory)
             }
             metrics.rebuild(tenant: tenant, result: dryRun ? "dry_run" : "rebuilt", nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
             context.logger.info("rebuilt projections", metadata: ["projections": .string(report.projections.joined(separator: ",")), "dryRun": .stringConvertible(dryRun)])
