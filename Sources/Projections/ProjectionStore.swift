@@ -505,7 +505,7 @@ public final class ProjectionStore {
                     // Records only read hold what the state holds.
                     guard cached.changed else { continue }
                     scratch.reset()
-                    state.set(key, cached.write(into: &scratch) ? scratch.bytes : nil)
+                    state.set(key, cached.write(into: &scratch) ? scratch.exactCopy() : nil)
                 }
             }
             entries.removeAll(keepingCapacity: true)
@@ -549,7 +549,7 @@ public final class ProjectionStore {
                 case .bytes(let value): memory.entries[key] = value
                 case .record(let cached):
                     scratch.reset()
-                    memory.entries[key] = cached.write(into: &scratch) ? scratch.bytes : nil
+                    memory.entries[key] = cached.write(into: &scratch) ? scratch.exactCopy() : nil
                 }
             }
         case .readOnly:
@@ -644,4 +644,11 @@ public enum ProjectionError: Error, Equatable, CustomStringConvertible, Sendable
         case .rebuildSuperseded(let name): return "another rebuild of projection '\(name)' started while this one ran: this one stopped and changed nothing live; the other goes on"
         }
     }
+}
+
+extension ByteWriter {
+    /// The bytes written, in an array of their own: handing out `bytes` itself would share the
+    /// writer's storage, of its whole capacity, with whatever keeps it, and the next `reset()`
+    /// would then allocate the writer a new one.
+    func exactCopy() -> [UInt8] { bytes.withUnsafeBufferPointer { Array($0) } }
 }

@@ -74,11 +74,14 @@ struct Rebuilder {
         var spills = 0
         var spilled: Set<String> = []
         func held() -> Int { states.values.reduce(0) { $0 + $1.bytes } }
+        // The largest states spill first, until half the budget is free: small ones (tenancy, say)
+        // stay in memory, and each spill makes room for many batches.
         func spill() throws {
-            for state in states.values where !state.entries.isEmpty {
+            for state in states.values.sorted(by: { $0.entryBytes > $1.entryBytes }) where !state.entries.isEmpty {
                 try spillRun(state, targets, token)
                 spilled.insert(state.name)
                 spills += 1
+                if held() <= memoryBudget / 2 { break }
             }
         }
         while true {

@@ -69,17 +69,24 @@ struct RunMerge {
     mutating func write(_ tx: WriteTransaction, from spillTable: Table, to target: Table, maxBytes: Int) throws {
         let bufferBytes = max(64 << 10, maxBytes / max(1, runs.count) / 4)
         var written = 0
+        // Each run's next key, kept apart so that choosing the smallest compares keys and nothing else.
+        var heads: [Key?] = []
+        for i in runs.indices {
+            try runs[i].refill(tx, spillTable, bytes: bufferBytes)
+            heads.append(runs[i].head)
+        }
         while written < maxBytes {
             // The smallest key of any source; on a tie, the newest source's entry.
             var smallest: Key?
-            var value: [UInt8]?
-            for i in runs.indices {
-                if runs[i].head == nil { try runs[i].refill(tx, spillTable, bytes: bufferBytes) }
-                guard let head = runs[i].head else { continue }
+            var newest = -1
+            for i in heads.indices {
+                guard let head = heads[i] else { continue }
                 if let current = smallest, current < head { continue }
                 smallest = head
-                value = runs[i].buffer[runs[i].index].1
+                newest = i
             }
+            var value: [UInt8]?
+            if newest >= 0 { value = runs[newest].buffer[runs[newest].index].1 }
             if memoryIndex < memoryKeys.count {
                 let head = memoryKeys[memoryIndex]
                 if smallest.map({ head <= $0 }) ?? true {
@@ -91,7 +98,11 @@ struct RunMerge {
                 done = true
                 return
             }
-            for i in runs.indices where runs[i].head == key { runs[i].index += 1 }
+            for i in heads.indices where heads[i] == key {
+                runs[i].index += 1
+                if runs[i].head == nil { try runs[i].refill(tx, spillTable, bytes: bufferBytes) }
+                heads[i] = runs[i].head
+            }
             if memoryIndex < memoryKeys.count, memoryKeys[memoryIndex] == key { memoryIndex += 1 }
             if let value {
                 try tx.put(target, key: key, value: value, flags: .append)

@@ -116,6 +116,12 @@ extension ProjectionBench {
                     return true
                 }
             }
+        case "asof":
+            // The projectors alone: every projection computed in memory (an as-of view of the
+            // head), nothing written: what the fold costs with today's projectors.
+            let head = try partition.head().position
+            try engine.asOf(tenant: tenant, position: head) { _ in }
+            events = head
         case let floor where floor.hasPrefix("floor-"):
             let selected = floor == "floor-all" ? Projectors.all : [try Projectors.named(String(floor.dropFirst(6)))]
             let (decodeCPU, count) = try decodeHandled(partition, selected)
@@ -327,7 +333,13 @@ extension ProjectionBench {
                          rate(decodeCPU + appendCPU), rate(decodeCPU + appendCPU) / (decode.events / max(decode.cpu, 1e-9)) * 100))
             print(String(format: "  %@: rebuild %.0f ev/s by cpu = %.1f%% of its sorted floor", phase as NSString,
                          rebuildRate, rebuildRate / rate(decodeCPU + appendCPU) * 100))
-            if phase == "all" { allSorted = rate(decodeCPU + appendCPU) }
+            if phase == "all" {
+                allSorted = rate(decodeCPU + appendCPU)
+                let fold = try runPhase("asof")
+                print(String(format: "  all: the projectors alone (as-of view of the head, in memory, nothing written) "
+                                 + "%.0f ev/s by cpu, peak heap %d MiB: the most a rebuild with them could reach",
+                             fold.events / max(fold.cpu, 1e-9), fold.anonKiB / 1024))
+            }
         }
         if !options.keep { try? fm.removeItem(atPath: dir) }
     }
