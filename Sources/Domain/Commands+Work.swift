@@ -27,8 +27,8 @@ public struct RequestAnalysis: Command {
         decision.ids["projectId"] = projectId
         if let active = try state.activeRun(project: projectId),
            context.now.timeIntervalSince(active.startedAt) > Guards.analysisExpiry {
-            decision.append(Streams.analysis(active.runId),
-                            .analysisExpired(AnalysisExpired(runId: active.runId, projectId: projectId, startedAt: active.startedAt)))
+            let expired = AnalysisExpired(runId: active.runId, projectId: projectId, startedAt: active.startedAt)
+            decision.append(Streams.analysis(active.runId), .analysisExpired(expired))
             decision.ids["expiredRunId"] = active.runId
         } else if let active = try state.activeRun(project: projectId) {
             decision.skipped = Skipped(reason: "run \(active.runId.lowercased) is active since \(Timestamp.format(active.startedAt))", runId: active.runId)

@@ -216,7 +216,9 @@ public final class Catalog: Sendable {
                 let clash = try tx.putIfAbsent(apiKeys, key: hash, value: encoded) { $0.sameBytes(encoded) }
                 if clash == false {
                     throw EventLogError.invalidTenant(
-                        field: "apiKey", reason: "key \(record.keyID.uuidString.lowercased()) of tenant \(tenant) has the hash of another tenant's key")
+                        field: "apiKey",
+                        reason: "key \(record.keyID.uuidString.lowercased()) of tenant \(tenant) "
+                            + "has the hash of another tenant's key")
                 }
             }
             return keys.count

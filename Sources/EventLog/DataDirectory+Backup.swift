@@ -59,7 +59,8 @@ extension DataDirectory {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        try EdgeJSONEncoder(encoder).encode(manifest).write(to: URL(fileURLWithPath: destination + "/" + BackupManifest.fileName))
+        try EdgeJSONEncoder(encoder).encode(manifest)
+            .write(to: URL(fileURLWithPath: destination + "/" + BackupManifest.fileName))
         return manifest
     }
 

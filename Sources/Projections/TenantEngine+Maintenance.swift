@@ -38,7 +38,11 @@ extension TenantEngine {
             // The stream of each event names its run or sync: `analysis-<uuid>`, `sync-<uuid>`.
             for event in outcome.events {
                 guard let id = UUID(uuidString: String(event.stream.drop { $0 != "-" }.dropFirst())) else { continue }
-                if event.type == "analysis.expired" { expired.append(id) } else if event.type == "sync.orphaned" { orphaned.append(id) }
+                if event.type == "analysis.expired" {
+                    expired.append(id)
+                } else if event.type == "sync.orphaned" {
+                    orphaned.append(id)
+                }
             }
         }
         return MaintenanceReport(tenant: tenant, expiredRuns: expired, orphanedSyncs: orphaned, positions: positions)

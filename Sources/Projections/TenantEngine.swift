@@ -179,7 +179,8 @@ public final class TenantEngine: Sendable {
         let keys = try read(tenant: tenant) { try $0.apiKeys() }
         let entries = try keys.map { info -> (hash: [UInt8], record: APIKeyRecord) in
             guard let hash = [UInt8](hex: info.keyHash), hash.count == 32 else {
-                throw EventLogError.invalidTenant(field: "apiKey", reason: "key \(info.keyId) of tenant \(tenant) has no SHA-256 hash")
+                throw EventLogError.invalidTenant(
+                    field: "apiKey", reason: "key \(info.keyId) of tenant \(tenant) has no SHA-256 hash")
             }
             return (hash, APIKeyRecord(keyID: info.keyId, tenant: tenant, revoked: info.revokedAt != nil))
         }
@@ -221,7 +222,8 @@ public final class TenantEngine: Sendable {
             throw CommandError.invalid(field: "actor", reason: "must be 1 to \(LogWriter.maxActorBytes) bytes without control characters")
         }
         guard !SystemActor.isReserved(actor) else {
-            throw CommandError.invalid(field: "actor", reason: "'system:' names Bulkhead's own actors; no caller may use it")
+            throw CommandError.invalid(
+                field: "actor", reason: "'system:' names Bulkhead's own actors; no caller may use it")
         }
     }
 

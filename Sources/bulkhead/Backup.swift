@@ -40,7 +40,9 @@ extension Bulkhead {
         func run() throws {
             let directory = try data.open(create: true)
             let manifest = try CLIFailure.wrap {
-                do { return try engine(directory).restore(from: source, replace: replace, at: Date()) } catch let e as BackupError {
+                do {
+                    return try engine(directory).restore(from: source, replace: replace, at: Date())
+                } catch let e as BackupError {
                     throw CLIFailure(code: e.description.contains("not a Bulkhead backup") ? "invalid" : "refused", message: e.description, exitCode: e.description.contains("not a Bulkhead backup") ? 1 : 3)
                 }
             }

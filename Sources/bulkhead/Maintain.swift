@@ -51,10 +51,15 @@ extension Bulkhead {
                 }
                 return row
             }
-            try Output.write(rows, format: output.format, columns: ["tenant", "expired runs", "orphaned syncs", "detail"]) { row in
+            let columns = ["tenant", "expired runs", "orphaned syncs", "detail"]
+            try Output.write(rows, format: output.format, columns: columns) { row in
                 let detail = row.error.map { "error: \($0)" }
-                    ?? (row.positions.isEmpty ? "nothing due" : "appended positions \(row.positions.map(String.init).joined(separator: ","))")
-                return [row.slug, row.expiredRuns.joined(separator: " "), row.orphanedSyncs.joined(separator: " "), detail]
+                    ?? (row.positions.isEmpty
+                        ? "nothing due"
+                        : "appended positions \(row.positions.map(String.init).joined(separator: ","))")
+                return [
+                    row.slug, row.expiredRuns.joined(separator: " "), row.orphanedSyncs.joined(separator: " "), detail,
+                ]
             }
             if let worst {
                 Output.reportError(worst, json: output.format == .json || output.format == .jsonl)

@@ -27,13 +27,15 @@ extension Bulkhead {
         @Option(name: .customLong("maintenance-interval"),
                 help: "Seconds between two maintenance passes over every tenant (stale runs and syncs).")
         var maintenanceInterval = 60
-        @Flag(name: .customLong("no-maintenance"), help: "Run no scheduled maintenance (run `bulkhead maintain` from cron instead).")
+        @Flag(name: .customLong("no-maintenance"),
+              help: "Run no scheduled maintenance (run `bulkhead maintain` from cron instead).")
         var noMaintenance = false
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not between 0 and 65535") }
             guard (1...86_400).contains(maintenanceInterval) else {
-                throw ValidationError("--maintenance-interval \(maintenanceInterval) is not between 1 and 86400 seconds")
+                throw ValidationError(
+                    "--maintenance-interval \(maintenanceInterval) is not between 1 and 86400 seconds")
             }
             guard ServiceLogging.levels.contains(logLevel) else {
                 throw ValidationError("--log-level '\(logLevel)' is not one of \(ServiceLogging.levels.joined(separator: ", "))")
@@ -49,7 +51,8 @@ extension Bulkhead {
             logger.info("serving \(data.path) on http://\(host):\(port)")
             var services: [any ServiceLifecycle.Service] = [buildApplication(service)]
             if !noMaintenance {
-                services.append(MaintenanceScheduler(engine: service.engine, interval: .seconds(maintenanceInterval), logger: logger))
+                services.append(MaintenanceScheduler(
+                    engine: service.engine, interval: .seconds(maintenanceInterval), logger: logger))
             }
             let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
