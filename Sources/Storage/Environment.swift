@@ -57,7 +57,8 @@ public final class Environment: @unchecked Sendable {
     /// LMDB lets one transaction of a process at a time open (or close) table handles, until it
     /// ends: a transaction takes this lock before its first `mdb_dbi_open` or `mdb_drop` and keeps
     /// it until it commits or aborts. It is taken inside a transaction, never while waiting for one.
-    let handleLock = NSLock()
+    /// Recursive: a read nested in another read of the same thread must not wait for itself.
+    let handleLock = NSRecursiveLock()
 
     /// Opens (creating if needed) the environment in directory `path`.
     ///
