@@ -105,6 +105,7 @@ extension DataDirectory {
         do {
             // Opening checks that the copy records this tenant's id; closed again at once.
             let staged = try Partition(tenant: manifest.tenantId, directory: staging, options: partitionOptions)
+            defer { staged.environment.close() }
             head = try staged.head()
         } catch {
             throw BackupError.notABackup(source, reason: "its data.mdb is not tenant \(manifest.slug)'s partition: \(error)")
@@ -117,6 +118,9 @@ extension DataDirectory {
             _ = try catalog.register(slug: manifest.slug, name: manifest.name, id: manifest.tenantId, at: date)
         }
         try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
+        // The partition this process may have open maps the file about to be replaced: close it
+        // first (waiting for its transactions), so the tenant is opened afresh on the restored copy.
+        closePartition(of: manifest.tenantId)
         for file in ["data.mdb", "lock.mdb"] where fm.fileExists(atPath: target + "/" + file) {
             try fm.removeItem(atPath: target + "/" + file)
         }

@@ -116,6 +116,33 @@ public final class DataDirectory: @unchecked Sendable {
         alive = alive.filter { $0.value.partition != nil }
     }
 
+    /// Closes `tenant`'s partition if this process has it open (waiting for its transactions in
+    /// progress) and forgets it: anyone still holding it gets ``StorageError/Code/closed``, and the
+    /// next ``partition(for:)`` opens the files afresh.
+    public func closePartition(of tenant: TenantID) {
+        lock.lock()
+        let partition = open[tenant] ?? alive[tenant]?.partition
+        open[tenant] = nil
+        alive[tenant] = nil
+        recent.removeAll { $0 == tenant }
+        lock.unlock()
+        partition?.environment.close()
+    }
+
+    /// Closes the catalog and every partition this process has open, waiting for transactions in
+    /// progress. Every later use of this directory or of a partition it handed out fails with
+    /// ``StorageError/Code/closed``.
+    public func close() {
+        lock.lock()
+        let partitions = Array(open.values) + alive.values.compactMap(\.partition)
+        open = [:]
+        alive = [:]
+        recent = []
+        lock.unlock()
+        for partition in partitions { partition.environment.close() }
+        catalog.environment.close()
+    }
+
     /// How many partitions the registry holds open now.
     public var openPartitionCount: Int {
         lock.lock()

@@ -29,7 +29,11 @@ public struct EnvironmentOptions: Sendable {
 
 /// An LMDB environment: one directory holding `data.mdb` and `lock.mdb`.
 ///
-/// The C handle lives here and is closed in `deinit`. Transactions are closures: returning
+/// The C handle lives here. A process opens a path once: a second `Environment` on a directory
+/// this process already has open is refused (``StorageError/Code/alreadyOpen``), because LMDB's
+/// locks belong to the process and closing either handle would release the other's. ``close()``
+/// closes it explicitly (waiting for transactions in progress); `deinit` closes it otherwise.
+/// Transactions are closures: returning
 /// commits, throwing aborts. A transaction is valid only inside its closure, on the calling
 /// thread, and must not start another transaction (LMDB's rules; nesting would also block the
 /// map growth below).
@@ -50,7 +54,9 @@ public final class Environment: @unchecked Sendable {
     /// The options it was opened with.
     public let options: EnvironmentOptions
 
+    private let canonicalPath: String
     private let gate = NSCondition()
+    private var closed = false
     private var activeTransactions = 0
     private var resizing = false
     private var tables: [String: MDB_dbi] = [:]
@@ -75,9 +81,16 @@ public final class Environment: @unchecked Sendable {
         } catch {
             throw StorageError(code: .permissionDenied, message: "cannot create directory: \(error.localizedDescription)", context: "open environment \(path)")
         }
+        let canonical = try Self.register(path)
         var env: OpaquePointer?
-        try check(mdb_env_create(&env), "create environment \(path)")
+        do {
+            try check(mdb_env_create(&env), "create environment \(path)")
+        } catch {
+            Self.unregister(canonical)
+            throw error
+        }
         guard let env else {
+            Self.unregister(canonical)
             throw StorageError(code: .invalid, message: "mdb_env_create returned no handle", context: "open environment \(path)")
         }
         do {
@@ -90,9 +103,11 @@ public final class Environment: @unchecked Sendable {
             try Self.checkFileLength(env, path: path)
         } catch {
             mdb_env_close(env)
+            Self.unregister(canonical)
             throw error
         }
         self.handle = env
+        self.canonicalPath = canonical
     }
 
     /// LMDB maps the file and trusts its meta page: a file shorter than the pages in use would
@@ -124,7 +139,7 @@ public final class Environment: @unchecked Sendable {
         guard fd >= 0 else {
             throw truncated(" (or it ends in free pages, which could not be checked: \(String(cString: strerror(errno))))")
         }
-        defer { close(fd) }
+        defer { closeFileDescriptor(fd) }
         // posix_fallocate only ever lengthens the file: another process writing the environment
         // meanwhile can have lengthened it already, and must not be cut short.
         let rc = posix_fallocate(fd, off_t(size), off_t(needed - size))
@@ -181,7 +196,55 @@ public final class Environment: @unchecked Sendable {
     }
 
     deinit {
-        mdb_env_close(handle)
+        if !closed {
+            mdb_env_close(handle)
+            Self.unregister(canonicalPath)
+        }
+    }
+
+    // MARK: - The process's open environments
+
+    /// The canonical paths of the environments this process has open.
+    private static let registry = NSLock()
+    nonisolated(unsafe) private static var openPaths: Set<String> = []
+
+    /// Records `path` as open, or refuses it when this process already has it open.
+    private static func register(_ path: String) throws -> String {
+        let canonical = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+        registry.lock()
+        defer { registry.unlock() }
+        guard openPaths.insert(canonical).inserted else {
+            throw StorageError(
+                code: .alreadyOpen,
+                message: "this process already has the environment in \(canonical) open; LMDB allows one open per process",
+                context: "open environment \(path)")
+        }
+        return canonical
+    }
+
+    private static func unregister(_ canonical: String) {
+        registry.lock()
+        openPaths.remove(canonical)
+        registry.unlock()
+    }
+
+    /// Closes the environment: waits for the transactions in progress to end, then releases the
+    /// C handle and the path (this process may open it again). A transaction begun after `close()`
+    /// throws ``StorageError/Code/closed``. Calling it again does nothing.
+    public func close() {
+        exclusively {
+            guard !closed else { return }
+            closed = true
+            mdb_env_close(handle)
+            Self.unregister(canonicalPath)
+        }
+    }
+
+    /// Whether ``close()`` has run.
+    public var isClosed: Bool {
+        gate.lock()
+        defer { gate.unlock() }
+        return closed
     }
 
     // MARK: - Transactions
@@ -199,17 +262,20 @@ public final class Environment: @unchecked Sendable {
         do {
             result = try body(tx)
         } catch {
+            state.open = false
             mdb_txn_abort(txn)
             state.releaseHandleLock(self)
             throw error
         }
         guard !state.openedTables.isEmpty else {
+            state.open = false
             mdb_txn_abort(txn)
             state.releaseHandleLock(self)
             return result
         }
         // A read transaction that opened tables commits: that keeps their handles for the process
         // (an abort would close them).
+        state.open = false
         let rc = mdb_txn_commit(txn)
         if rc == 0 { remember(state) }
         state.releaseHandleLock(self)
@@ -249,11 +315,13 @@ public final class Environment: @unchecked Sendable {
         do {
             result = try body(tx)
         } catch {
+            state.open = false
             mdb_txn_abort(txn)
             forgetDroppedTables(state)
             state.releaseHandleLock(self)
             throw error
         }
+        state.open = false
         let rc = mdb_txn_commit(txn)
         if rc == MDB_MAP_FULL { state.mapFull = true }
         if rc != 0 { forgetDroppedTables(state) } else { remember(state) }
@@ -317,9 +385,12 @@ public final class Environment: @unchecked Sendable {
 
     private func enter() throws {
         gate.lock()
+        defer { gate.unlock() }
         while resizing { gate.wait() }
+        guard !closed else {
+            throw StorageError(code: .closed, message: "the environment was closed", context: "begin a transaction on \(path)")
+        }
         activeTransactions += 1
-        gate.unlock()
     }
 
     private func leave() {
@@ -345,7 +416,7 @@ public final class Environment: @unchecked Sendable {
 
     private func grow() throws {
         try exclusively {
-            let current = mapSize
+            let current = currentMapSize()
             guard current < options.maxMapSize else {
                 throw StorageError(
                     code: .mapLimitReached,
@@ -391,6 +462,11 @@ public final class Environment: @unchecked Sendable {
 
     /// The current map size in bytes.
     public var mapSize: Int {
+        precondition(!isClosed, "the environment in \(path) was used after close()")
+        return currentMapSize()
+    }
+
+    private func currentMapSize() -> Int {
         var info = MDB_envinfo()
         mdb_env_info(handle, &info)
         return info.me_mapsize
@@ -398,6 +474,7 @@ public final class Environment: @unchecked Sendable {
 
     /// Bytes in use: pages used times the page size.
     public var usedBytes: Int {
+        precondition(!isClosed, "the environment in \(path) was used after close()")
         var info = MDB_envinfo()
         mdb_env_info(handle, &info)
         var stat = MDB_stat()
@@ -410,6 +487,8 @@ public final class Environment: @unchecked Sendable {
     /// - Parameter compact: Omit free pages and renumber (`MDB_CP_COMPACT`).
     /// - Throws: ``StorageError`` when the copy cannot be written.
     public func copy(to destination: String, compact: Bool) throws {
+        try enter()
+        defer { leave() }
         try check(
             mdb_env_copy2(handle, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
             "copy \(path) to \(destination)")
@@ -417,6 +496,8 @@ public final class Environment: @unchecked Sendable {
 
     /// Flushes buffers to disk (commits already do so in the default sync mode).
     public func sync() throws {
+        try enter()
+        defer { leave() }
         try check(mdb_env_sync(handle, 1), "sync \(path)")
     }
 }
@@ -427,6 +508,18 @@ public final class Environment: @unchecked Sendable {
 @usableFromInline
 final class TransactionState {
     @usableFromInline var mapFull = false
+    /// False once the transaction committed or aborted.
+    @usableFromInline var open = true
+    /// The thread that began the transaction: LMDB transactions must not move between threads.
+    @usableFromInline let thread = pthread_self()
+
+    /// Traps when the transaction has ended or is used from another thread: misuse is a
+    /// programmer error, and LMDB would otherwise be handed a freed or foreign handle.
+    @inlinable func checkUsable(_ path: @autoclosure () -> String) {
+        precondition(open, "a transaction on \(path()) was used after its closure returned")
+        precondition(pthread_equal(thread, pthread_self()) != 0,
+                     "a transaction on \(path()) was used from a thread other than the one that began it")
+    }
     var openedTables: [(String, MDB_dbi)] = []
     var droppedTables: [String] = []
     private var holdsHandleLock = false
@@ -443,4 +536,9 @@ final class TransactionState {
         holdsHandleLock = false
         env.handleLock.unlock()
     }
+}
+
+/// `close(2)`, out of reach of ``Environment/close()``'s name.
+private func closeFileDescriptor(_ fd: Int32) {
+    _ = close(fd)
 }

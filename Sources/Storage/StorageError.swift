@@ -41,6 +41,10 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         public static let permissionDenied = Code(rawValue: 13)
         /// The maximum size the environment may grow to has been reached.
         public static let mapLimitReached = Code(rawValue: -1_000_001)
+        /// This process already has the environment open (LMDB allows one open per path per process).
+        public static let alreadyOpen = Code(rawValue: -1_000_002)
+        /// The environment was closed with ``Environment/close()``.
+        public static let closed = Code(rawValue: -1_000_003)
         /// A value or key exceeds what LMDB can store.
         public static let badValueSize = Code(rawValue: MDB_BAD_VALSIZE)
 
@@ -51,6 +55,7 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
                 MDB_MAP_RESIZED: "MDB_MAP_RESIZED", MDB_INVALID: "MDB_INVALID", MDB_CORRUPTED: "MDB_CORRUPTED",
                 MDB_DBS_FULL: "MDB_DBS_FULL", MDB_VERSION_MISMATCH: "MDB_VERSION_MISMATCH", MDB_TXN_FULL: "MDB_TXN_FULL",
                 MDB_BAD_VALSIZE: "MDB_BAD_VALSIZE", 28: "ENOSPC", 13: "EACCES", -1_000_001: "MAP_LIMIT_REACHED",
+                -1_000_002: "ALREADY_OPEN", -1_000_003: "CLOSED",
             ]
             return "\(names[rawValue] ?? "code")(\(rawValue))"
         }

@@ -1,15 +1,25 @@
 import CLMDB
 
 /// The C transaction behind a ``ReadTransaction`` or ``WriteTransaction``; opaque to callers.
+///
+/// Every use checks that the transaction is still open and on the thread that began it: a
+/// transaction kept past its closure (`env.read { $0 }` compiles) traps with a message instead of
+/// handing LMDB a freed handle, which would be undefined behaviour in C.
 public struct TransactionHandle {
-    @usableFromInline let txn: OpaquePointer
+    @usableFromInline let raw: OpaquePointer
     @usableFromInline let env: Environment
     @usableFromInline let state: TransactionState
 
     @usableFromInline init(txn: OpaquePointer, env: Environment, state: TransactionState) {
-        self.txn = txn
+        self.raw = txn
         self.env = env
         self.state = state
+    }
+
+    /// The C transaction, after checking that it may still be used.
+    @inlinable var txn: OpaquePointer {
+        state.checkUsable(env.path)
+        return raw
     }
 }
 
