@@ -284,7 +284,9 @@ extension ProjectionBench {
         let fm = FileManager.default
         if !fm.fileExists(atPath: dir + "/catalog") || !options.keep { try setUp() }
 
-        let counts = try DataDirectory(path: dir).partition(for: try DataDirectory(path: dir).resolveTenant("bench").id)
+        let data = try DataDirectory(path: dir)
+        defer { data.close() }
+        let counts = try data.partition(for: try data.resolveTenant("bench").id)
         let mix = try counts.read { log -> [String: Int] in
             var mix: [String: Int] = [:]
             try log.scan(from: 1) { mix[$0.type, default: 0] += 1; return true }
