@@ -85,7 +85,7 @@ import Testing
     }
 
     enum Tamper: String, CaseIterable, CustomTestStringConvertible {
-        case payloadByte, eventRemoved, eventsSwapped
+        case payloadByte, eventRemoved, eventsSwapped, readableFormDiffers
         var testDescription: String { rawValue }
     }
 
@@ -120,6 +120,11 @@ import Testing
         case .eventsSwapped:
             lines.swapAt(1, 2)
             position = 2
+        case .readableFormDiffers:
+            // The stored bytes intact, the readable form naming another actor.
+            lines[4] = lines[4].replacingOccurrences(of: "\"actor\":\"ana@tamper.example\"",
+                                                     with: "\"actor\":\"eve@tamper.example\"")
+            position = 5
         }
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: events)
         let result = try Self.verify(directory)
