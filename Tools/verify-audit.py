@@ -281,21 +281,36 @@ def compare_envelope(decoded, envelope, previous_hex, hash_hex):
 
 
 def load(path):
-    """The manifest, the event lines (bytes, with newlines) and where they came from."""
+    """The manifest and a function that yields the event lines (bytes, with their newlines), read
+    as a stream so that a long export needs little memory."""
     if os.path.isdir(path):
         with open(os.path.join(path, "manifest.json"), "rb") as f:
             manifest = json.loads(f.read())
-        with open(os.path.join(path, "events.jsonl"), "rb") as f:
-            lines = f.read().splitlines(keepends=True)
+        events = os.path.join(path, "events.jsonl")
+
+        def lines():
+            with open(events, "rb") as f:
+                yield from f
         return manifest, lines
+    # One file from GET /v1/audit/export: the event lines, then {"manifest": ...}. A first pass
+    # finds the last line; the second yields every line before it.
+    count, last = 0, None
     with open(path, "rb") as f:
-        lines = f.read().splitlines(keepends=True)
-    if not lines:
+        for line in f:
+            count, last = count + 1, line
+    if last is None:
         raise ValueError(f"{path} is empty")
-    last = json.loads(lines[-1])
-    if not isinstance(last, dict) or "manifest" not in last:
+    final = json.loads(last)
+    if not isinstance(final, dict) or "manifest" not in final:
         raise ValueError(f"{path}: the last line is not {{\"manifest\": ...}}: the export is incomplete")
-    return last["manifest"], lines[:-1]
+
+    def lines():
+        with open(path, "rb") as f:
+            for number, line in enumerate(f, start=1):
+                if number == count:
+                    return
+                yield line
+    return final["manifest"], lines
 
 
 def verify(manifest, lines, out):
@@ -309,7 +324,10 @@ def verify(manifest, lines, out):
         raise Broken(1, f"startHash {manifest['startHash']} is not the tenant's genesis hash {genesis.hex()}")
     formats = {1: 0, 2: 0}
     expected = first
-    for number, raw in enumerate(lines, start=1):
+    body_hash, body_bytes = hashlib.sha256(), 0
+    for number, raw in enumerate(lines(), start=1):
+        body_hash.update(raw)
+        body_bytes += len(raw)
         try:
             line = json.loads(raw)
         except ValueError as error:
@@ -353,11 +371,10 @@ def verify(manifest, lines, out):
     head = manifest["tenantHead"]
     if head["position"] < last or (head["position"] == last and head["hash"] != manifest["headHash"]):
         raise Broken(last, f"the manifest's tenantHead {head} contradicts its range and headHash")
-    body = b"".join(lines)
     described = manifest["files"]["events.jsonl"]
-    digest = hashlib.sha256(body).hexdigest()
-    if described["bytes"] != len(body) or described["sha256"] != digest:
-        raise Broken(None, f"events.jsonl is {len(body)} bytes with SHA-256 {digest}; the manifest says "
+    digest = body_hash.hexdigest()
+    if described["bytes"] != body_bytes or described["sha256"] != digest:
+        raise Broken(None, f"events.jsonl is {body_bytes} bytes with SHA-256 {digest}; the manifest says "
                            f"{described['bytes']} bytes with {described['sha256']}")
     out.write(f"tenant {tenant} ({manifest['tenant'].get('slug')}): OK\n")
     out.write(f"  checked positions {first} to {last}: {count} events "
@@ -367,7 +384,7 @@ def verify(manifest, lines, out):
     out.write(f"  chain from {'the genesis hash' if first == 1 else 'startHash'} {manifest['startHash']}\n")
     out.write(f"  head {previous.hex()} (manifest headHash agrees; tenant head at export: "
               f"position {head['position']})\n")
-    out.write(f"  events.jsonl: {len(body)} bytes, SHA-256 {digest} as the manifest says\n")
+    out.write(f"  events.jsonl: {body_bytes} bytes, SHA-256 {digest} as the manifest says\n")
     out.write("  checkpoints: none in this export; public keys: none\n")
     return previous.hex()
 
