@@ -11,7 +11,8 @@ import Testing
     /// `python3` on `PATH`, or `nil` (the tests are then skipped, saying so).
     static let python: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return path.split(separator: ":").map { "\($0)/python3" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
     /// Runs the verifier on an export; its exit status and output.
@@ -73,7 +74,9 @@ import Testing
 
     /// A small tenant's export: its directory and the tenant's id.
     static func smallExport(_ cli: CLI, into directory: String) throws -> String {
-        #expect(try cli("tenant", "create", "tamper-club", "--name", "Tamper Club", "--owner", "ana@tamper.example").status == 0)
+        let created = try cli("tenant", "create", "tamper-club", "--name", "Tamper Club",
+                              "--owner", "ana@tamper.example")
+        #expect(created.status == 0)
         for n in 1...5 {
             let run = try cli("exec", "--tenant", "tamper-club", "--actor", "ana@tamper.example", "project.create",
                               #"{"name":"Project \#(n)","githubRepository":"tamper/app-\#(n)"}"#)
@@ -112,7 +115,8 @@ import Testing
             let name = try #require(stored.range(of: Data("Project 2".utf8)))
             stored[name.lowerBound] = UInt8(ascii: "X")
             line["stored"] = stored.base64EncodedString()
-            lines[2] = String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self)
+            let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+            lines[2] = String(decoding: json, as: UTF8.self)
             position = 3
         case .eventRemoved:
             lines.remove(at: 3)

@@ -49,7 +49,8 @@ import Testing
                 tenant = try registerTenant(data, "keyed-tamper")
                 let partition = try data.partition(for: tenant)
                 for key in [nil, keyID, nil] as [UUID?] {
-                    _ = try partition.append(stream: "s", expected: .any, events: [event(key: key)], recordedAt: recordedAt)
+                    _ = try partition.append(
+                        stream: "s", expected: .any, events: [event(key: key)], recordedAt: recordedAt)
                 }
             }
             // Another key id in place of the recorded one: the same length, so only the hash tells.

@@ -18,7 +18,8 @@ import Workflows
         let data = directory.url.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         for name in ["catalog", "tenants"] {
-            try FileManager.default.copyItem(at: fixture.appendingPathComponent(name), to: data.appendingPathComponent(name))
+            try FileManager.default.copyItem(
+                at: fixture.appendingPathComponent(name), to: data.appendingPathComponent(name))
         }
         return directory
     }

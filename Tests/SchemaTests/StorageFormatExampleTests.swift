@@ -9,7 +9,8 @@ import Testing
 @Suite struct StorageFormatExampleTests {
     /// The hex string in backquotes on the line after `<!-- marker -->`.
     static func documented(_ marker: String) throws -> String {
-        let text = try String(contentsOf: Repository.schemas.appendingPathComponent("storage-format.md"), encoding: .utf8)
+        let document = Repository.schemas.appendingPathComponent("storage-format.md")
+        let text = try String(contentsOf: document, encoding: .utf8)
         let lines = text.components(separatedBy: "\n")
         let index = try #require(lines.firstIndex(of: "<!-- \(marker) -->"), "no \(marker) in storage-format.md")
         let value = lines[lines.index(after: index)].trimmingCharacters(in: CharacterSet(charactersIn: "` "))

@@ -12,7 +12,9 @@ import Testing
 /// can be recorded.
 @Suite struct APIKeyRecordingTests {
     /// The envelopes from `from` on, as the audit feed shows them.
-    static func envelopes(_ client: some TestClientProtocol, key: String, from: UInt64) async throws -> [[String: Any]] {
+    static func envelopes(
+        _ client: some TestClientProtocol, key: String, from: UInt64
+    ) async throws -> [[String: Any]] {
         let page = try await client.call(.get, "/v1/events?from=\(from)", key: key)
         #expect(page.status == 200)
         return try #require(page.object["events"] as? [[String: Any]])
@@ -26,7 +28,8 @@ import Testing
                                               body: #"{"name":"Over HTTP"}"#)
             #expect(reply.status == 200)
             // The same kind of command through the engine without a key, as `bulkhead exec` runs it.
-            try world.run(world.alpha.tenant, "project.create", #"{"name":"From the CLI"}"#, actor: "oliver@example.com")
+            try world.run(world.alpha.tenant, "project.create", #"{"name":"From the CLI"}"#,
+                          actor: "oliver@example.com")
             let events = try await Self.envelopes(client, key: world.alpha.key, from: head + 1)
             #expect(events.count == 2)
             #expect(events.first?["apiKeyId"] as? String == world.alpha.keyID.lower)
@@ -51,8 +54,8 @@ import Testing
         let world = try ServiceWorld()
         let betaHead = try world.head(world.beta.tenant)
         try await world.app().test(.router) { client in
-            let reply = try await client.call(.post, "/v1/commands/project.create", key: world.beta.key, actor: "oliver@example.com",
-                                              body: #"{"name":"Beta's"}"#)
+            let reply = try await client.call(.post, "/v1/commands/project.create", key: world.beta.key,
+                                              actor: "oliver@example.com", body: #"{"name":"Beta's"}"#)
             #expect(reply.status == 200)
             let events = try await Self.envelopes(client, key: world.beta.key, from: betaHead + 1)
             #expect(events.first?["apiKeyId"] as? String == world.beta.keyID.lower)
@@ -63,7 +66,8 @@ import Testing
         let world = try ServiceWorld()
         let before = try world.fingerprint(world.alpha.tenant)
         let results = try world.service.engine.execute(
-            batch: [(CreateProject(name: "Smuggled"), "oliver@example.com", world.beta.keyID)], tenant: world.alpha.tenant)
+            batch: [(CreateProject(name: "Smuggled"), "oliver@example.com", world.beta.keyID)],
+            tenant: world.alpha.tenant)
         #expect(results.count == 1)
         guard case .failure(let error) = results[0] else {
             Issue.record("a command recorded another tenant's key: \(results[0])")

@@ -11,7 +11,8 @@ import Testing
     /// `python3` on `PATH`, or `nil` (the tests that need it are skipped, saying so).
     static let python: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return path.split(separator: ":").map { "\($0)/python3" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
     /// Runs the verifier on `path`; its exit status and standard output.
@@ -49,7 +50,8 @@ import Testing
             #expect((manifest["counts"] as? [String: Any])?["recordFormat2"] as? Int == 1)
             #expect(manifest["checkpoints"] as? [Any] != nil && manifest["publicKeys"] as? [Any] != nil)
 
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-export-\(UUID().uuidString).jsonl")
+            let file = FileManager.default.temporaryDirectory
+                .appendingPathComponent("bulkhead-export-\(UUID().uuidString).jsonl")
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(reply.text.utf8).write(to: file)
             let result = try Self.verify(file.path)
