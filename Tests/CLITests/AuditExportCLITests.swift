@@ -84,6 +84,9 @@ import Testing
         }
         let export = try cli("audit", "export", "--tenant", "tamper-club", directory)
         #expect(export.status == 0, "\(export.stderr)")
+        // Commands of the CLI record no API key: format 1, no apiKeyId.
+        let events = try String(contentsOfFile: directory + "/events.jsonl", encoding: .utf8)
+        #expect(!events.contains("apiKeyId"))
         return try #require(Self.heads(cli)["tamper-club"]).id
     }
 
