@@ -1,5 +1,4 @@
 import BulkheadCore
-import Crypto
 import Domain
 import EventLog
 import Foundation
