@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for Bulkhead: liblmdb-dev, python3 and pip (apt-get),
 # and Python's jsonschema, PyYAML and openapi-spec-validator (pip, for the schema and OpenAPI
-# tests). Does nothing when all are present. Swift itself (6.2 or later) must be on PATH: it is not
+# tests). Tools/verify-audit.py, the offline audit verifier, needs python3 alone (its standard
+# library). Does nothing when all are present. Swift itself (6.2 or later) must be on PATH: it is not
 # a Debian package, so this script only checks for it.
 set -euo pipefail
 if ! command -v swift >/dev/null; then

@@ -229,7 +229,7 @@ public struct AppendedBatch: Sendable {
                 eventID: event.eventID, type: event.type, schemaVersion: event.schemaVersion,
                 recordedAt: Date(timeIntervalSince1970: Double(recordedAtMicros) / 1_000_000), actor: event.actor,
                 correlationID: event.correlationID, causationID: event.causationID, payload: event.payload,
-                previousHash: previous, hash: hash)
+                previousHash: previous, hash: hash, apiKeyID: event.apiKeyID)
         }
     }
 }

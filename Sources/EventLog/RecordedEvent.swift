@@ -19,9 +19,15 @@ public struct NewEvent: Sendable, Equatable {
     public var correlationID: UUID
     /// The event or command that caused this one, if any.
     public var causationID: UUID?
+    /// The id of the API key that submitted the command over HTTP; `nil` for the CLI and for
+    /// Bulkhead's own actors. An event with one is stored in record format 2.
+    public var apiKeyID: UUID?
 
     /// Creates an event to append.
-    public init(eventID: UUID, type: String, schemaVersion: UInt16, payload: [UInt8], actor: String, correlationID: UUID, causationID: UUID?) {
+    public init(
+        eventID: UUID, type: String, schemaVersion: UInt16, payload: [UInt8], actor: String, correlationID: UUID,
+        causationID: UUID?, apiKeyID: UUID? = nil
+    ) {
         self.eventID = eventID
         self.type = type
         self.schemaVersion = schemaVersion
@@ -29,6 +35,7 @@ public struct NewEvent: Sendable, Equatable {
         self.actor = actor
         self.correlationID = correlationID
         self.causationID = causationID
+        self.apiKeyID = apiKeyID
     }
 }
 
@@ -60,11 +67,13 @@ public struct RecordedEvent: Sendable, Equatable {
     public var previousHash: [UInt8]
     /// SHA-256 of the stored record (which begins with `previousHash`).
     public var hash: [UInt8]
+    /// The id of the API key that submitted the command (record format 2), or `nil`.
+    public var apiKeyID: UUID? = nil
 
     /// Whether `new` carries the same content as this recorded event, for idempotent retries.
     func sameContent(as new: NewEvent, stream: String) -> Bool {
         streamID == stream && type == new.type && schemaVersion == new.schemaVersion
-            && payload == new.payload && actor == new.actor
+            && payload == new.payload && actor == new.actor && apiKeyID == new.apiKeyID
     }
 }
 
@@ -120,6 +129,16 @@ public struct EventView {
     public var type: String { String(decoding: typeBytes, as: UTF8.self) }
     /// The stream id (decoded on each call; see ``streamIDBytes``).
     public var streamID: String { String(decoding: streamIDBytes, as: UTF8.self) }
+    /// The record format: 1, or 2 for a record that ends with an API key id.
+    @inlinable public var format: UInt8 { record[0] }
+    /// The id of the API key that submitted the command: the last 16 bytes of a format-2 record,
+    /// `nil` in format 1.
+    @inlinable public var apiKeyID: UUID? {
+        record[0] == EventRecord.formatWithAPIKey ? uuid(record.count - EventRecord.apiKeySize) : nil
+    }
+    /// The record's bytes exactly as stored (the stored value without its trailing hash): what the
+    /// chain hash covers after the predecessor's hash. Valid as long as the view.
+    public var recordBytes: UnsafeRawBufferPointer { record }
     /// The actor (decoded on each call; see ``actorBytes``).
     public var actor: String { String(decoding: actorBytes, as: UTF8.self) }
     /// When it was recorded.
@@ -164,7 +183,13 @@ public struct EventView {
 /// with the previous position, so an altered, removed or reordered event breaks every later link.
 @usableFromInline
 enum EventRecord {
+    /// The format of a record without an API key id.
     static let format: UInt8 = 1
+    /// The format of a record that ends with an API key id (written only when there is one, so
+    /// every event has exactly one spelling and format-1 bytes never change).
+    @usableFromInline static let formatWithAPIKey: UInt8 = 2
+    /// The size of the API key id that ends a format-2 record.
+    @usableFromInline static let apiKeySize = 16
     static let hashSize = 32
 
     // Offsets of the fixed-width fields; the causation id is present when its flag byte is 1.
@@ -182,7 +207,7 @@ enum EventRecord {
     /// The record's size for `event` (without the hash that follows it).
     static func size(of event: NewEvent, streamBytes: Int) -> Int {
         let type = event.type.utf8.count, actor = event.actor.utf8.count, payload = event.payload.count
-        return fixedSize + (event.causationID == nil ? 0 : 16)
+        return fixedSize + (event.causationID == nil ? 0 : 16) + (event.apiKeyID == nil ? 0 : apiKeySize)
             + varintSize(type) + type + varintSize(streamBytes) + streamBytes
             + varintSize(actor) + actor + varintSize(payload) + payload
     }
@@ -199,7 +224,7 @@ enum EventRecord {
         recordedAtMicros: Int64, into out: UnsafeMutableRawBufferPointer
     ) {
         var w = RecordWriter(out)
-        w.byte(format)
+        w.byte(event.apiKeyID == nil ? format : formatWithAPIKey)
         w.uint64(position)
         w.uint64(streamVersion)
         w.uuid(event.eventID)
@@ -216,6 +241,7 @@ enum EventRecord {
         w.lengthPrefixed(stream)
         w.string(event.actor)
         event.payload.withUnsafeBytes { w.lengthPrefixed($0) }
+        if let apiKeyID = event.apiKeyID { w.uuid(apiKeyID) }
         precondition(w.offset == out.count, "a record's size was computed wrongly")
     }
 
@@ -243,9 +269,20 @@ enum EventRecord {
         }
         let record = UnsafeRawBufferPointer(rebasing: value[..<(value.count - hashSize)])
         let hash = UnsafeRawBufferPointer(rebasing: value[(value.count - hashSize)...])
-        guard record[0] == EventRecord.format else {
-            throw ByteFormatError(reason: "unknown record format \(record[0])", offset: 0)
+        // The fields up to the payload end where the record does (format 1) or 16 bytes before,
+        // where the API key id begins (format 2).
+        let fieldsEnd: Int
+        switch record[0] {
+        case format: fieldsEnd = record.count
+        case formatWithAPIKey:
+            guard record.count >= fixedSize + apiKeySize else {
+                throw ByteFormatError(
+                    reason: "format-2 record of \(record.count) bytes has no room for its API key id", offset: 0)
+            }
+            fieldsEnd = record.count - apiKeySize
+        case let other: throw ByteFormatError(reason: "unknown record format \(other)", offset: 0)
         }
+        let fields = UnsafeRawBufferPointer(rebasing: record[..<fieldsEnd])
         var offset: Int
         switch record[causationFlagOffset] {
         case 0: offset = causationOffset
@@ -255,12 +292,14 @@ enum EventRecord {
         // Hand-rolled rather than ByteReader: this runs once per event of every scan, and the
         // four length-prefixed fields are all there is to find.
         let stringsStart = offset
-        let type = try lengthPrefixed(record, &offset, "the event type")
-        let stream = try lengthPrefixed(record, &offset, "the stream id")
-        let actor = try lengthPrefixed(record, &offset, "the actor")
+        let type = try lengthPrefixed(fields, &offset, "the event type")
+        let stream = try lengthPrefixed(fields, &offset, "the stream id")
+        let actor = try lengthPrefixed(fields, &offset, "the actor")
         let stringsEnd = offset
-        let payload = try lengthPrefixed(record, &offset, "the payload")
-        guard offset == record.count else { throw ByteFormatError(reason: "\(record.count - offset) trailing bytes", offset: offset) }
+        let payload = try lengthPrefixed(fields, &offset, "the payload")
+        guard offset == fields.count else {
+            throw ByteFormatError(reason: "\(fields.count - offset) trailing bytes", offset: offset)
+        }
         // The three strings and their one-byte lengths lie side by side: when that whole span is
         // ASCII, all three are valid UTF-8 and one pass has checked them.
         if !ByteReader.isASCII(UnsafeRawBufferPointer(rebasing: record[stringsStart..<stringsEnd])) {
@@ -360,6 +399,6 @@ extension RecordedEvent {
             position: v.position, streamID: v.streamID, streamVersion: v.streamVersion, eventID: v.eventID,
             type: v.type, schemaVersion: v.schemaVersion, recordedAt: v.recordedAt, actor: v.actor,
             correlationID: v.correlationID, causationID: v.causationID, payload: Array(v.payload),
-            previousHash: previousHash, hash: hash)
+            previousHash: previousHash, hash: hash, apiKeyID: v.apiKeyID)
     }
 }

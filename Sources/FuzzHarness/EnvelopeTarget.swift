@@ -48,6 +48,11 @@ public enum FuzzTargets {
             throw FuzzFailure("record \(parsed.record.count) + hash \(parsed.hash.count) bytes, input \(input.count)")
         }
         let fields = Fields(view)
+        // Format 2 is the format of a record with an API key id, and only of those.
+        guard (view.format == 2) == (fields.apiKeyID != nil), view.format == 1 || view.format == 2 else {
+            let key = String(describing: fields.apiKeyID)
+            throw FuzzFailure("record format \(view.format) read with API key id \(key)")
+        }
 
         // The owned decode reads the same event.
         let owned: RecordedEvent
@@ -66,7 +71,8 @@ public enum FuzzTargets {
         // input spent more bytes on a length than needed (every other field has one spelling).
         let again = StoredRecord.encode(
             NewEvent(eventID: fields.eventID, type: fields.type, schemaVersion: fields.schemaVersion, payload: fields.payload,
-                     actor: fields.actor, correlationID: fields.correlationID, causationID: fields.causationID),
+                     actor: fields.actor, correlationID: fields.correlationID, causationID: fields.causationID,
+                     apiKeyID: fields.apiKeyID),
             position: fields.position, streamID: fields.streamID, streamVersion: fields.streamVersion,
             recordedAtMicros: fields.recordedAtMicros, previousHash: [UInt8](repeating: 0, count: 32))
         let againRecord = Array(again.dropLast(StoredRecord.hashSize))
@@ -116,7 +122,8 @@ public enum FuzzTargets {
             throw FuzzFailure("rendered envelope is not a JSON object: \(json)")
         }
         guard object["type"] as? String == fields.type, object["streamId"] as? String == fields.streamID,
-              object["actor"] as? String == fields.actor, object["payload"] is [String: Any]
+              object["actor"] as? String == fields.actor, object["payload"] is [String: Any],
+              object["apiKeyId"] as? String == fields.apiKeyID?.uuidString.lowercased()
         else {
             throw FuzzFailure("rendered envelope does not carry the event's strings: \(json)")
         }
@@ -167,6 +174,8 @@ public enum FuzzTargets {
     struct Fields: Equatable, CustomStringConvertible {
         var position: UInt64, streamVersion: UInt64, eventID: UUID, recordedAtMicros: Int64, schemaVersion: UInt16
         var correlationID: UUID, causationID: UUID?, type: String, streamID: String, actor: String, payload: [UInt8]
+        /// The API key id of a format-2 record.
+        var apiKeyID: UUID?
 
         init(_ v: EventView) {
             position = v.position
@@ -180,6 +189,7 @@ public enum FuzzTargets {
             streamID = v.streamID
             actor = v.actor
             payload = Array(v.payload)
+            apiKeyID = v.apiKeyID
             // The remaining accessors, for what they compute.
             _ = v.recordedAt
             _ = v.isType(type) && v.isStream(streamID)
@@ -197,10 +207,13 @@ public enum FuzzTargets {
             streamID = e.streamID
             actor = e.actor
             payload = e.payload
+            apiKeyID = e.apiKeyID
         }
 
         var description: String {
-            "#\(position) \(streamID) v\(streamVersion) \(type) v\(schemaVersion) at \(recordedAtMicros) by \(actor), \(payload.count) payload bytes"
+            "#\(position) \(streamID) v\(streamVersion) \(type) v\(schemaVersion) at \(recordedAtMicros) by \(actor)"
+                + (apiKeyID.map { " with key \($0.uuidString.lowercased())" } ?? "")
+                + ", \(payload.count) payload bytes"
         }
     }
 }

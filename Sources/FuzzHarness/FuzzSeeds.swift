@@ -47,6 +47,11 @@ public enum FuzzSeeds {
         _ = try run(SetConfig(key: .heavyWinThreshold, value: .integer(3)))
         _ = try run(SetConfig(key: .teamBName, value: .text("Non-Bibs")))
         let key = try id(try run(IssueAPIKey(label: "ci")), "keyId")
+        // A command submitted with the key, as over HTTP: its event is stored in record format 2.
+        clock.advance(by: 61)
+        _ = try engine.execute(
+            batch: [(AddUser(email: "http@fuzz.example", displayName: "Over HTTP"), "organiser@fuzz.example", key)],
+            tenant: tenant)[0].get()
         _ = try run(RevokeAPIKey(keyId: key))
         _ = try run(SetModelPreference(feature: .enrichment, provider: "anthropic", model: "claude-sonnet-4-6"))
         let project = try id(try run(CreateProject(name: "CodeMCP", githubRepository: "codemcp/codemcp", scanPath: "/packages/")), "projectId")
@@ -96,17 +101,20 @@ public enum FuzzSeeds {
         try data.partition(for: tenant).read { log in
             var failure: FuzzFailure?
             try log.scanRecords(from: 1) { view, previous, hash in
-                guard seen.insert(view.type).inserted else { return true }
+                // The first of each type, and the first record of format 2 (with an API key id).
+                guard seen.insert(view.apiKeyID == nil ? view.type : "api-key").inserted else { return true }
                 let value = StoredRecord.encode(
                     NewEvent(eventID: view.eventID, type: view.type, schemaVersion: view.schemaVersion, payload: Array(view.payload),
-                             actor: view.actor, correlationID: view.correlationID, causationID: view.causationID),
+                             actor: view.actor, correlationID: view.correlationID, causationID: view.causationID,
+                             apiKeyID: view.apiKeyID),
                     position: view.position, streamID: view.streamID, streamVersion: view.streamVersion,
                     recordedAtMicros: view.recordedAtMicros, previousHash: Array(previous))
                 guard value.suffix(StoredRecord.hashSize).elementsEqual(hash) else {
                     failure = FuzzFailure("re-made record of #\(view.position) does not match the stored hash")
                     return false
                 }
-                envelopes.append((String(format: "seed-%02d-%@.bin", Int(view.position), view.type), value))
+                let suffix = view.apiKeyID == nil ? "" : "-api-key"
+                envelopes.append((String(format: "seed-%02d-%@%@.bin", Int(view.position), view.type, suffix), value))
                 return true
             }
             if let failure { throw failure }

@@ -80,16 +80,25 @@ public final class TenantEngine: Sendable {
     /// - Throws: Only failures of the whole transaction (unknown tenant, storage errors); then
     ///   nothing of the batch was written.
     public func execute(batch: [(command: any Command, actor: String)], tenant: TenantID) throws -> [Result<CommandOutcome, CommandError>] {
+        try execute(batch: batch.map { ($0.command, $0.actor, nil) }, tenant: tenant, system: false)
+    }
+
+    /// Like ``execute(batch:tenant:)``, recording on each command's events the id of the API key
+    /// that submitted it (`nil` for none). A key id must be one of the tenant's own keys, not
+    /// revoked: another tenant's key is not found, and nothing of that command is written.
+    public func execute(
+        batch: [(command: any Command, actor: String, apiKeyID: UUID?)], tenant: TenantID
+    ) throws -> [Result<CommandOutcome, CommandError>] {
         try execute(batch: batch, tenant: tenant, system: false)
     }
 
     /// Decides and applies `command` for `tenant` as one of Bulkhead's own ``SystemActor``s.
     public func execute(_ command: any Command, tenant: TenantID, as actor: SystemActor) throws -> CommandOutcome {
-        try execute(batch: [(command, actor.rawValue)], tenant: tenant, system: true)[0].get()
+        try execute(batch: [(command, actor.rawValue, nil)], tenant: tenant, system: true)[0].get()
     }
 
     private func execute(
-        batch: [(command: any Command, actor: String)], tenant: TenantID, system: Bool
+        batch: [(command: any Command, actor: String, apiKeyID: UUID?)], tenant: TenantID, system: Bool
     ) throws -> [Result<CommandOutcome, CommandError>] {
         let partition = try data.partition(for: tenant)
         let results: [Result<CommandOutcome, CommandError>]
@@ -102,10 +111,13 @@ public final class TenantEngine: Sendable {
                 let now = max(clock.now, try log.reader.lastRecordedAt() ?? .distantPast)
                 var session = try ProjectionSession(log: log, projectors: projectors)
                 var results: [Result<CommandOutcome, CommandError>] = []
-                for (command, actor) in batch {
+                for (command, actor, apiKeyID) in batch {
                     do {
                         if !system { try Self.checkActor(actor, of: session.view) }
-                        results.append(.success(try apply(command, actor: actor, now: now, tenant: tenant, log: &log, session: session)))
+                        if let apiKeyID { try session.view.checkSubmittingAPIKey(apiKeyID) }
+                        results.append(.success(try apply(
+                            command, actor: actor, apiKeyID: apiKeyID, now: now, tenant: tenant, log: &log,
+                            session: session)))
                     } catch let refusal as CommandError {
                         results.append(.failure(refusal))
                     }
@@ -131,7 +143,10 @@ public final class TenantEngine: Sendable {
     }
 
     /// Decides one command and appends and projects its events inside the caller's transaction.
-    private func apply(_ command: any Command, actor: String, now: Date, tenant: TenantID, log: inout LogWriter, session: ProjectionSession) throws -> CommandOutcome {
+    private func apply(
+        _ command: any Command, actor: String, apiKeyID: UUID?, now: Date, tenant: TenantID, log: inout LogWriter,
+        session: ProjectionSession
+    ) throws -> CommandOutcome {
         let context = DecisionContext(tenant: tenant, actor: actor, now: now, ids: ids)
         let decision = try command.decide(session.view, context)
         let correlation = ids.next(at: now)
@@ -139,7 +154,8 @@ public final class TenantEngine: Sendable {
         for plan in decision.appends {
             let newEvents = try plan.events.map { event in
                 NewEvent(eventID: ids.next(at: now), type: event.type, schemaVersion: event.schemaVersion,
-                         payload: try event.encodedPayload(), actor: actor, correlationID: correlation, causationID: nil)
+                         payload: try event.encodedPayload(), actor: actor, correlationID: correlation,
+                         causationID: nil, apiKeyID: apiKeyID)
             }
             let result = try log.append(stream: plan.stream, expected: plan.mustBeNew ? .noStream : .any, events: newEvents, recordedAt: now)
             for (offset, event) in plan.events.enumerated() {

@@ -64,6 +64,7 @@ public func buildRouter(_ service: BulkheadService) -> Router<AppRequestContext>
     CommandController(service: service).addRoutes(to: v1)
     QueryController(service: service).addRoutes(to: v1)
     EventController(service: service).addRoutes(to: v1)
+    AuditController(service: service).addRoutes(to: v1)
     ProjectionController(service: service).addRoutes(to: v1)
     // Added last, it wraps only the router's "no such route" responder: a known path with another
     // method is 405 with `Allow`.

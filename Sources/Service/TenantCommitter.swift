@@ -27,6 +27,7 @@ final class TenantCommitter: Sendable {
     private struct Pending: Sendable {
         let command: any Command
         let actor: String
+        let apiKeyID: UUID?
         let continuation: CheckedContinuation<CommandOutcome, any Error>
     }
 
@@ -57,11 +58,12 @@ final class TenantCommitter: Sendable {
     ///
     /// - Throws: ``CommandError`` for a refusal (nothing of it written); ``ServiceError`` 503 when
     ///   ``maxPending`` commands already wait; storage and log errors.
-    func submit(_ command: any Command, actor: String) async throws -> CommandOutcome {
+    func submit(_ command: any Command, actor: String, apiKeyID: UUID? = nil) async throws -> CommandOutcome {
         try await withCheckedThrowingContinuation { continuation in
             let (start, full) = state.withLock { state -> (Bool, Bool) in
                 guard state.pending.count < maxPending else { return (false, true) }
-                state.pending.append(Pending(command: command, actor: actor, continuation: continuation))
+                state.pending.append(
+                    Pending(command: command, actor: actor, apiKeyID: apiKeyID, continuation: continuation))
                 guard !state.draining else { return (false, false) }
                 state.draining = true
                 return (true, false)
@@ -98,7 +100,7 @@ final class TenantCommitter: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         state.withLock { $0.commits += 1 }
         do {
-            let results = try engine.execute(batch: batch.map { ($0.command, $0.actor) }, tenant: tenant)
+            let results = try engine.execute(batch: batch.map { ($0.command, $0.actor, $0.apiKeyID) }, tenant: tenant)
             var applied = 0, refused = 0, events = 0
             for (pending, result) in zip(batch, results) {
                 switch result {
@@ -158,7 +160,9 @@ final class CommitCoordinator: Sendable {
     }
 
     /// Decides and applies `command` for `tenant` in the tenant's next group commit.
-    func submit(_ command: any Command, tenant: TenantID, actor: String) async throws -> CommandOutcome {
-        try await committer(for: tenant).submit(command, actor: actor)
+    func submit(
+        _ command: any Command, tenant: TenantID, actor: String, apiKeyID: UUID?
+    ) async throws -> CommandOutcome {
+        try await committer(for: tenant).submit(command, actor: actor, apiKeyID: apiKeyID)
     }
 }

@@ -30,6 +30,8 @@ public enum EnvelopeJSON {
             ("type", quote(view.type)),
         ]
         if let causation = view.causationID { fields.append(("causationId", quote(causation.lowercased))) }
+        // Only events that came over HTTP carry one (record format 2); the others omit the field.
+        if let apiKey = view.apiKeyID { fields.append(("apiKeyId", quote(apiKey.lowercased))) }
         fields.sort { $0.0 < $1.0 }
         return "{" + fields.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }

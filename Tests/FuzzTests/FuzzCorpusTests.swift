@@ -79,6 +79,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let counts = try FuzzSeeds.write(into: directory.path)
         #expect(counts.envelope >= 20 && counts.command >= 20)
+        // Record format 2 (a command submitted with an API key) is in the corpus too.
+        let envelopes = FuzzReplay.files(directory.appendingPathComponent("envelope").path)
+        #expect(envelopes.contains { $0.hasSuffix("-api-key.bin") }, "no format-2 seed among \(envelopes)")
         for target in FuzzTarget.allCases {
             for path in FuzzReplay.files(directory.appendingPathComponent(target.rawValue).path) {
                 let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))

@@ -15,6 +15,12 @@ import Workflows
         let samples = try TemporaryDirectory("schema-samples")
         var history = RandomHistory(world: world, samples: samples, random: SeededRandom(seed: seed))
         try history.build()
+        // A command submitted with one of the tenant's API keys, as over HTTP: its envelope carries
+        // `apiKeyId` (record format 2), which the envelope schema must accept.
+        let key = try #require(try world.run(IssueAPIKey(label: "schema samples")).ids["keyId"])
+        _ = try world.engine.execute(
+            batch: [(RegisterPlayer(name: "Keyed"), SchemaWorld.owner, key)], tenant: world.tenant)[0].get()
+        var keyed = 0
 
         // Events and envelopes, read back from the stored log.
         var types: Set<String> = []
@@ -25,11 +31,13 @@ import Workflows
                 let position = view.position
                 try samples.write(try event.jsonPayload(), to: "events/\(event.type).v\(event.schemaVersion)/\(position).json")
                 let envelope = try EnvelopeJSON.render(view, previousHash: previousHash, hash: hash)
+                if view.apiKeyID != nil { keyed += 1 }
                 try samples.write(Data(envelope.utf8), to: "envelopes/\(event.type)/\(position).json")
                 return true
             }
         }
         #expect(count == Int(try world.partition().head().position))
+        #expect(keyed == 1)
         // Version 1 of project.created is only ever read (and upcast), never written: show its shape.
         let v1 = ProjectCreatedV1(projectId: UUID(), name: "Legacy \u{1F3DF}", githubRepository: "example/legacy")
         try samples.write(try EventCatalog.jsonEncoder.encode(v1), to: "events/project.created.v1/1.json")

@@ -120,6 +120,16 @@ import Testing
             #expect(reply.text.components(separatedBy: "\ndata: ").count - 1 == Int(try world.head(world.alpha.tenant)))
             try expectNothingOf(world.beta, in: reply)
         },
+        "GET /v1/audit/export": { client, world in
+            let reply = try await client.call(.get, "/v1/audit/export", key: world.alpha.key)
+            #expect(reply.status == 200)
+            // A's events and the manifest line; nothing of B, and no position past A's head.
+            #expect(reply.text.split(separator: "\n").count == Int(try world.head(world.alpha.tenant)) + 1)
+            try expectNothingOf(world.beta, in: reply)
+            let past = try await client.call(.get, "/v1/audit/export?from=\(try world.head(world.alpha.tenant) + 1)",
+                                             key: world.alpha.key)
+            #expect(past.status == 400)
+        },
         "POST /v1/projections/rebuild": { client, world in
             let before = try world.fingerprint(world.beta.tenant)
             let reply = try await client.call(.post, "/v1/projections/rebuild", key: world.alpha.key, body: "{}")

@@ -36,6 +36,7 @@ import Testing
             "GET /v1/api-keys": read,
             "GET /v1/events": read,
             "GET /v1/events/stream": read,
+            "GET /v1/audit/export": read,
             "POST /v1/projections/rebuild": [200, 400, 401, 409, 413, 415, 503, 500],
         ].merging(ReadModelHTTPTests.statuses) { documented, _ in documented }
     }()
@@ -125,6 +126,9 @@ import Testing
             try await r.call(.get, "/v1/events/stream", "/v1/events/stream?from=1", key: k, expect: 200)
             try await r.call(.get, "/v1/events/stream", "/v1/events/stream?from=abc", key: k, expect: 400)
             try await r.call(.get, "/v1/events/stream", "/v1/events/stream", key: nil, expect: 401)
+            try await r.call(.get, "/v1/audit/export", "/v1/audit/export?from=2&to=6", key: k, expect: 200)
+            try await r.call(.get, "/v1/audit/export", "/v1/audit/export?from=0", key: k, expect: 400)
+            try await r.call(.get, "/v1/audit/export", "/v1/audit/export", key: nil, expect: 401)
             let b = "/v1/projections/rebuild"
             try await r.call(.post, b, b, key: k, body: #"{"projections":["matches"],"dryRun":true}"#, expect: 200)
             try await r.call(.post, b, b, key: k, body: "", expect: 200)

@@ -170,6 +170,13 @@ def main():
             for line in lines:
                 found = errors(data_location, json.loads(line))
                 check(not found, f"{label}: an event does not match: {found[:5]}")
+        elif media == "application/jsonl":
+            line_location = pointer(*location, "content", media, "x-bulkhead-line-schema")
+            lines = [line for line in response["body"].split("\n") if line]
+            check(bool(lines), f"{label}: the JSON Lines body is empty")
+            for line in lines:
+                found = errors(line_location, json.loads(line))
+                check(not found, f"{label}: a line does not match: {found[:5]}")
         else:
             check(isinstance(response["body"], str), f"{label}: body is not text")
 

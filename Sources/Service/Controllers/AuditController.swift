@@ -1,0 +1,81 @@
+import BulkheadCore
+import Domain
+import EventLog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Workflows
+
+/// `GET /v1/audit/export?from=P&to=Q`: the key's tenant's events with their exact stored bytes, as
+/// JSON Lines, for `Tools/verify-audit.py`.
+///
+/// Every line but the last is a line of `events.jsonl` (``AuditExport``); the last is
+/// `{"manifest": {...}}`, the export's `manifest.json` on one line, whose `files` entry gives the
+/// size and SHA-256 of the lines before it. The range is fixed when the request arrives: events
+/// appended meanwhile are not in it. The lines are written a page at a time, each page read in a
+/// transaction of its own, so a long log is streamed in constant memory.
+struct AuditController {
+    let service: BulkheadService
+
+    func addRoutes(to group: RouterGroup<TenantRequestContext>) {
+        group.get("audit/export", use: export)
+    }
+
+    @Sendable func export(_ request: Request, context: TenantRequestContext) async throws -> Response {
+        let from = try EventController.number(request, "from", default: 1, range: 1...UInt64.max)
+        let to: UInt64? = request.uri.queryParameters["to"] == nil
+            ? nil : try EventController.number(request, "to", default: 0, range: 1...UInt64.max)
+        let (data, tenant) = (service.data, context.tenant)
+        let (partition, plan) = try await Offload.run { () throws -> (Partition, AuditExport.Plan) in
+            guard let record = try data.catalog.tenant(tenant) else {
+                throw EventLogError.unknownTenant(tenant.description, suggestions: [])
+            }
+            let partition = try data.partition(for: tenant)
+            do {
+                return (partition, try partition.read { try AuditExport.plan($0, tenant: record, from: from, to: to) })
+            } catch let AuditExportError.invalid(field, reason) {
+                throw ServiceError.invalid(field, reason)
+            }
+        }
+        let clock = service.configuration.clock
+        let logger = context.logger
+        var headers = HTTPFields()
+        headers[.contentType] = "application/jsonl; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        let body = ResponseBody { writer in
+            var builder = ManifestBuilder(plan)
+            var next = plan.from
+            while next <= plan.to {
+                try Task.checkCancellation()
+                let position = next
+                let lines: [AuditExport.Line]
+                do {
+                    lines = try await Offload.run {
+                        try partition.read { try AuditExport.page($0, plan, from: position) }
+                    }
+                } catch {
+                    // The status is sent: the stream ends without a manifest, which a verifier refuses.
+                    logger.error("audit export failed", metadata: ["error": .string(String(describing: error))])
+                    throw error
+                }
+                guard let last = lines.last else {
+                    logger.error("audit export found no event", metadata: ["position": .stringConvertible(position)])
+                    throw EventLogError.corruptRecord(tenant: plan.tenant.id, position: position, reason: "missing")
+                }
+                var buffer = ByteBuffer()
+                for line in lines {
+                    let bytes = Data((line.text + "\n").utf8)
+                    builder.add(line, bytes: bytes)
+                    buffer.writeBytes(bytes)
+                }
+                try await writer.write(buffer)
+                next = last.position + 1
+            }
+            let manifest = try builder.manifest(exportedAt: clock.now).json(pretty: false)
+            let text = "{\"manifest\":" + String(decoding: manifest, as: UTF8.self) + "}\n"
+            try await writer.write(ByteBuffer(string: text))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
