@@ -27,7 +27,7 @@ public struct Failure: Equatable, Sendable {
     }
 
     /// The failure `error` carries: its own classification when it is a ``ClassifiedError``,
-    /// else an ``FailureKind/internal`` failure described by the error itself.
+    /// else an internal failure (``FailureKind/internal``) described by the error itself.
     public static func of(_ error: any Error) -> Failure {
         if let classified = error as? any ClassifiedError { return classified.failure }
         return Failure(.internal, code: FailureKind.internal.rawValue, message: String(describing: error))
