@@ -26,7 +26,7 @@ let package = Package(
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
         ),
-        .target(name: "Storage", dependencies: ["CLMDB"]),
+        .target(name: "Storage", dependencies: ["CLMDB", "BulkheadCore"]),
         .target(name: "BulkheadCore"),
         .target(
             name: "Domain",
@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "Service", "Projections", "Domain", "EventLog", "Workflows", "BulkheadCore",
+                "Service", "Projections", "Domain", "EventLog", "Workflows", "BulkheadCore", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

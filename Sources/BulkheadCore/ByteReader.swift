@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why bytes could not be decoded: what was expected, and at which offset.
-public struct ByteFormatError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct ByteFormatError: Error, ClassifiedError, CustomStringConvertible, Sendable, Equatable {
     /// What the reader expected or found.
     public let reason: String
     /// The offset in the buffer where decoding failed.
@@ -13,6 +13,8 @@ public struct ByteFormatError: Error, CustomStringConvertible, Sendable, Equatab
     }
     /// One line naming the reason and offset.
     public var description: String { "\(reason) at byte \(offset)" }
+    /// Stored bytes that cannot be read are an integrity failure.
+    public var failure: Failure { Failure(.integrity, code: "integrity", message: description) }
 }
 
 /// Reads what ``ByteWriter`` wrote from a borrowed buffer, checking every length.

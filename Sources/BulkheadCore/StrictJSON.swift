@@ -1,7 +1,7 @@
 import Foundation
 
 /// Bad input at an edge: which field, and what is wrong with it.
-public struct InputError: Error, Equatable, CustomStringConvertible, Sendable {
+public struct InputError: Error, ClassifiedError, Equatable, CustomStringConvertible, Sendable {
     /// The field's path, e.g. `teamA.players[2]`, or `(body)` for the document itself.
     public let field: String
     /// What is wrong.
@@ -15,6 +15,9 @@ public struct InputError: Error, Equatable, CustomStringConvertible, Sendable {
 
     /// `field 'x': reason`.
     public var description: String { field == "(body)" ? reason : "field '\(field)': \(reason)" }
+
+    /// Invalid input (`invalid`), naming the field.
+    public var failure: Failure { Failure(.invalid, code: "invalid", message: description, field: field) }
 }
 
 /// Decodes JSON strictly: the document must be an object; unknown fields, `null`s, wrong

@@ -2,17 +2,18 @@ import BulkheadCore
 import Foundation
 
 /// Why a command was refused. Nothing is written on any of these.
-public enum CommandError: Error, Equatable, CustomStringConvertible, Sendable {
-    /// Bad input: the field and what is wrong with it (HTTP 400, CLI exit 1).
+public enum CommandError: Error, ClassifiedError, Equatable, CustomStringConvertible, Sendable {
+    /// Bad input: the field and what is wrong with it (`invalid`: HTTP 400, CLI exit 1).
     case invalid(field: String, reason: String)
     /// An id that does not exist in this tenant, whether it never existed or belongs to another
-    /// tenant (HTTP 404, CLI exit 2). Nothing about other tenants is revealed.
+    /// tenant (`notFound`: HTTP 404, CLI exit 2). Nothing about other tenants is revealed.
     case notFound(entity: String, id: String)
-    /// The command conflicts with the tenant's state (HTTP 409, CLI exit 3).
+    /// The command conflicts with the tenant's state (`conflict`: HTTP 409, CLI exit 3).
     case refused(String)
-    /// A configuration value the command needs was never set for the tenant (HTTP 409, CLI exit 3).
+    /// A configuration value the command needs was never set for the tenant (`conflict`: HTTP 409,
+    /// CLI exit 3).
     case missingConfig(tenant: TenantID, key: ConfigKey)
-    /// There is no command of this name (HTTP 404, CLI exit 1).
+    /// There is no command of this name (`notFound`: HTTP 404, CLI exit 2).
     case unknownCommand(String, known: [String])
 
     /// One line a person can act on.
@@ -36,6 +37,15 @@ public enum CommandError: Error, Equatable, CustomStringConvertible, Sendable {
         case .refused: return "refused"
         case .missingConfig: return "missing_config"
         case .unknownCommand: return "unknown_command"
+        }
+    }
+
+    /// The classification of each case (the kinds named on the cases above).
+    public var failure: Failure {
+        switch self {
+        case .invalid(let field, _): return Failure(.invalid, code: code, message: description, field: field)
+        case .notFound, .unknownCommand: return Failure(.notFound, code: code, message: description)
+        case .refused, .missingConfig: return Failure(.conflict, code: code, message: description)
         }
     }
 

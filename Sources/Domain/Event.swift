@@ -112,7 +112,7 @@ public enum Event: Sendable, Equatable {
 }
 
 /// Error reading a stored event's payload.
-public struct EventDecodingError: Error, CustomStringConvertible, Sendable {
+public struct EventDecodingError: Error, ClassifiedError, CustomStringConvertible, Sendable {
     /// The event type.
     public let type: String
     /// The schema version found.
@@ -122,6 +122,9 @@ public struct EventDecodingError: Error, CustomStringConvertible, Sendable {
 
     /// One line naming the type, version and reason.
     public var description: String { "cannot read \(type) v\(schemaVersion): \(reason)" }
+
+    /// A stored payload that cannot be read is an integrity failure.
+    public var failure: Failure { Failure(.integrity, code: "integrity", message: description) }
 }
 
 /// An event type of the catalogue, found from its stored name by

@@ -1,3 +1,4 @@
+import BulkheadCore
 import Foundation
 
 /// An AI model that features may be configured to use.
@@ -79,7 +80,7 @@ public struct ModelCatalog: Codable, Equatable, Sendable {
 }
 
 /// The model catalog this build ships is inconsistent (a build error that tests rule out).
-public struct ModelCatalogError: Error, CustomStringConvertible, Sendable {
+public struct ModelCatalogError: Error, ClassifiedError, CustomStringConvertible, Sendable {
     /// What is missing or wrong.
     public let message: String
 
@@ -88,4 +89,7 @@ public struct ModelCatalogError: Error, CustomStringConvertible, Sendable {
 
     /// One line.
     public var description: String { message }
+
+    /// A build that ships an inconsistent catalog is an internal failure.
+    public var failure: Failure { Failure(.internal, code: "internal", message: message) }
 }

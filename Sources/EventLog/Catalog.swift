@@ -45,7 +45,9 @@ public final class Catalog: Sendable {
         (tenants, slugs, apiKeys) = try env.write { tx in
             func open(_ name: String) throws -> Table {
                 guard let t = try tx.openTable(named: name, create: true) else {
-                    throw EventLogError.invalidTenant(field: "catalog", reason: "table \(name) could not be created")
+                    // Not the caller's input: the store failed to create a table (a storage failure).
+                    throw StorageError(
+                        code: .notFound, message: "table \(name) could not be created", context: directory)
                 }
                 return t
             }

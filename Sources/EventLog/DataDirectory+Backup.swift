@@ -22,7 +22,7 @@ public struct BackupManifest: Codable, Equatable, Sendable {
 }
 
 /// Why a backup or restore was refused.
-public enum BackupError: Error, Equatable, CustomStringConvertible, Sendable {
+public enum BackupError: Error, ClassifiedError, Equatable, CustomStringConvertible, Sendable {
     /// The destination exists and is not empty.
     case destinationNotEmpty(String)
     /// The directory holds no backup manifest or environment.
@@ -36,6 +36,15 @@ public enum BackupError: Error, Equatable, CustomStringConvertible, Sendable {
         case .destinationNotEmpty(let dir): return "the backup destination \(dir) exists and is not empty"
         case .notABackup(let dir, let reason): return "\(dir) is not a Bulkhead backup: \(reason)"
         case .tenantExists(let id, let slug): return "tenant \(slug) (\(id)) already exists in this data directory; pass --replace to overwrite its partition"
+        }
+    }
+
+    /// A directory that is no backup is `invalid`; a destination or tenant in the way is a
+    /// `conflict` (code `refused`).
+    public var failure: Failure {
+        switch self {
+        case .notABackup: return Failure(.invalid, code: "invalid", message: description)
+        case .destinationNotEmpty, .tenantExists: return Failure(.conflict, code: "refused", message: description)
         }
     }
 }

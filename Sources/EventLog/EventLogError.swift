@@ -2,7 +2,7 @@ import BulkheadCore
 import Foundation
 
 /// What the event log refuses, each case naming the tenant, stream, event or position involved.
-public enum EventLogError: Error, Equatable, CustomStringConvertible, Sendable {
+public enum EventLogError: Error, ClassifiedError, Equatable, CustomStringConvertible, Sendable {
     /// The tenant is not registered in the catalog.
     case unknownTenant(String, suggestions: [String])
     /// A slug is already taken by another tenant.
@@ -44,6 +44,22 @@ public enum EventLogError: Error, Equatable, CustomStringConvertible, Sendable {
             return "tenant \(tenant): the event at position \(position) is corrupt: \(reason)"
         case .positionOutOfRange(let tenant, let position, let head):
             return "tenant \(tenant) has no event at position \(position) (head is \(head))"
+        }
+    }
+
+    /// An unknown tenant or position is `notFound`; a taken slug, a stream version or a reused
+    /// event id is a `conflict`; a bad slug, name or append is `invalid`; a partition of another
+    /// tenant, one without its record, or an unreadable record is an `integrity` failure.
+    public var failure: Failure {
+        switch self {
+        case .unknownTenant: return Failure(.notFound, code: "unknown_tenant", message: description)
+        case .positionOutOfRange: return Failure(.notFound, code: "not_found", message: description)
+        case .slugTaken, .versionConflict, .duplicateEventID:
+            return Failure(.conflict, code: "conflict", message: description)
+        case .invalidTenant(let field, _): return Failure(.invalid, code: "invalid", message: description, field: field)
+        case .invalidAppend: return Failure(.invalid, code: "invalid", message: description)
+        case .wrongTenant, .missingTenantRecord, .corruptRecord:
+            return Failure(.integrity, code: "integrity", message: description)
         }
     }
 }

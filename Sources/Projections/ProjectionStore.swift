@@ -622,7 +622,7 @@ public final class MemoryTable {
 }
 
 /// What goes wrong with projections.
-public enum ProjectionError: Error, Equatable, CustomStringConvertible, Sendable {
+public enum ProjectionError: Error, ClassifiedError, Equatable, CustomStringConvertible, Sendable {
     /// A stored record could not be decoded.
     case corrupt(key: Key, reason: String)
     /// A write was attempted through a read-only store.
@@ -642,6 +642,18 @@ public enum ProjectionError: Error, Equatable, CustomStringConvertible, Sendable
         case .unknownProjection(let name, let known): return "unknown projection '\(name)'; known: \(known.joined(separator: ", "))"
         case .notBuilt(let name): return "projection '\(name)' has not been built for this tenant; run a rebuild"
         case .rebuildSuperseded(let name): return "another rebuild of projection '\(name)' started while this one ran: this one stopped and changed nothing live; the other goes on"
+        }
+    }
+
+    /// A corrupt record is an `integrity` failure; an unknown projection name is `invalid` (the
+    /// field `projections`); a superseded rebuild is a `conflict`; a write through a read-only
+    /// store and a projection never built are `internal` (Bulkhead builds every projection).
+    public var failure: Failure {
+        switch self {
+        case .corrupt: return Failure(.integrity, code: "integrity", message: description)
+        case .unknownProjection: return Failure(.invalid, code: "invalid", message: description, field: "projections")
+        case .rebuildSuperseded: return Failure(.conflict, code: "conflict", message: description)
+        case .readOnly, .notBuilt: return Failure(.internal, code: "internal", message: description)
         }
     }
 }

@@ -63,7 +63,7 @@ public struct RunHistory: Codable, Equatable, Sendable {
 }
 
 /// Not found at the query edge: the kind and the id or name asked for.
-public struct QueryNotFound: Error, Equatable, CustomStringConvertible, Sendable {
+public struct QueryNotFound: Error, ClassifiedError, Equatable, CustomStringConvertible, Sendable {
     /// The kind of thing.
     public let entity: String
     /// The id or name asked for.
@@ -75,6 +75,9 @@ public struct QueryNotFound: Error, Equatable, CustomStringConvertible, Sendable
     public var description: String {
         known.isEmpty ? "\(entity) \(id) not found" : "\(entity) \(id) not found; known: \(known.joined(separator: ", "))"
     }
+
+    /// `notFound`.
+    public var failure: Failure { Failure(.notFound, code: "not_found", message: description) }
 }
 
 extension TenantView {

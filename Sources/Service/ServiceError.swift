@@ -11,10 +11,13 @@ import Workflows
 /// An error at the HTTP edge: it carries its own status and renders as
 /// `{"error": {"code": ..., "message": ..., "field": ...}}` (`Schemas/openapi.yaml`, `Error`).
 ///
+/// Library errors become one through ``from(_:)``: their ``Failure`` decides the status
+/// (``FailureKind/status``); the service's own errors (401, 405, 413, 415, 503) name theirs.
+///
 /// ```swift
 /// throw ServiceError(.badRequest, code: "invalid", message: "missing header", field: "X-Bulkhead-Actor")
 /// ```
-public struct ServiceError: HTTPResponseError, CustomStringConvertible, Sendable {
+public struct ServiceError: HTTPResponseError, ClassifiedError, CustomStringConvertible, Sendable {
     /// The HTTP status.
     public let status: HTTPResponse.Status
     /// A short stable code for programs (`invalid`, `not_found`, `refused`, `unauthorized`, ...).
@@ -41,19 +44,34 @@ public struct ServiceError: HTTPResponseError, CustomStringConvertible, Sendable
     /// `status code: message`.
     public var description: String { "\(status.code) \(code): \(message)" }
 
+    /// The kind the status belongs to (``FailureKind/kind(of:)``).
+    public var failure: Failure { Failure(FailureKind.kind(of: status), code: code, message: message, field: field) }
+
     /// The JSON body.
     public var body: Data {
-        var fields = ["\"code\":\(EnvelopeJSON.quote(code))", "\"message\":\(EnvelopeJSON.quote(message))"]
-        if let field { fields.append("\"field\":\(EnvelopeJSON.quote(field))") }
-        return Data("{\"error\":{\(fields.joined(separator: ","))}}".utf8)
+        get throws {
+            try EventCatalog.jsonEncoder.encode(ErrorBody(error: .init(code: code, message: message, field: field)))
+        }
     }
 
     /// Renders the error as its JSON response.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = JSONResponse.data(body, status: status)
+        var response = JSONResponse.data(try body, status: status)
         response.headers.append(contentsOf: headers)
         return response
     }
+}
+
+/// The JSON form of an error (`Schemas/openapi.yaml`, `Error`).
+struct ErrorBody: Encodable {
+    /// What went wrong.
+    struct Detail: Encodable {
+        let code: String
+        let message: String
+        let field: String?
+    }
+
+    let error: Detail
 }
 
 extension ServiceError {
@@ -83,39 +101,34 @@ extension ServiceError {
     }
 
     /// The generic 500: what went wrong is logged, never shown.
-    static let internalError = ServiceError(.internalServerError, code: "internal", message: "internal error; the request id in X-Request-ID locates it in the server's log")
+    static let internalError = hidden(.internal)
 
-    /// Maps a library error to its HTTP form; `nil` for errors that must not be shown (a 500).
-    ///
-    /// `CommandError` carries its status in its documentation: invalid 400, not found and unknown
-    /// command 404, refused and missing configuration 409.
-    static func from(_ error: any Error) -> ServiceError? {
+    /// The response to a failure whose message may hold internals (``FailureKind/hidesMessage``):
+    /// its kind's status and code, and a line that points to the server's log.
+    static func hidden(_ kind: FailureKind) -> ServiceError {
+        let what: String
+        switch kind {
+        case .integrity: what = "stored data failed an integrity check"
+        case .storage: what = "the store could not complete the request"
+        default: what = "internal error"
+        }
+        return ServiceError(
+            kind.status, code: kind.rawValue,
+            message: "\(what); the request id in X-Request-ID locates it in the server's log")
+    }
+
+    /// Maps any error to its HTTP form: a ``ServiceError`` as it is, Hummingbird's `HTTPError` by
+    /// its status, everything else by its ``Failure`` (``FailureKind/status``). Integrity, storage
+    /// and internal failures show their kind and no internals (the caller logs the error).
+    static func from(_ error: any Error) -> ServiceError {
         switch error {
         case let e as ServiceError: return e
-        case let e as CommandError:
-            switch e {
-            case .invalid(let field, _):
-                return ServiceError(.badRequest, code: e.code, message: e.description, field: field)
-            case .notFound, .unknownCommand: return ServiceError(.notFound, code: e.code, message: e.description)
-            case .refused, .missingConfig: return ServiceError(.conflict, code: e.code, message: e.description)
-            }
-        case let e as InputError: return ServiceError(.badRequest, code: "invalid", message: e.description, field: e.field)
-        case let e as QueryNotFound: return ServiceError(.notFound, code: "not_found", message: e.description)
-        case let e as EventLogError:
-            switch e {
-            case .versionConflict, .duplicateEventID: return ServiceError(.conflict, code: "conflict", message: e.description)
-            case .invalidAppend: return ServiceError(.badRequest, code: "invalid", message: e.description)
-            case .positionOutOfRange: return ServiceError(.notFound, code: "not_found", message: e.description)
-            // An unknown tenant behind a valid key means the catalog lost it: not the caller's fault.
-            case .unknownTenant, .slugTaken, .invalidTenant, .wrongTenant, .missingTenantRecord, .corruptRecord: return nil
-            }
-        case let e as ProjectionError:
-            if case .unknownProjection = e { return ServiceError(.badRequest, code: "invalid", message: e.description, field: "projections") }
-            if case .rebuildSuperseded = e { return ServiceError(.conflict, code: "conflict", message: e.description) }
-            return nil
         case let e as HTTPError:
             return ServiceError(e.status, code: Self.code(for: e.status), message: e.body ?? e.status.reasonPhrase)
-        default: return nil
+        default:
+            let failure = Failure.of(error)
+            if failure.kind.hidesMessage { return hidden(failure.kind) }
+            return ServiceError(failure.kind.status, code: failure.code, message: failure.message, field: failure.field)
         }
     }
 

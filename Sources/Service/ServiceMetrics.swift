@@ -8,6 +8,9 @@ import Prometheus
 ///
 /// swift-metrics has one global backend, bootstrapped once: every application built in a process
 /// (tests build many) shares ``shared``.
+///
+/// No series carries a tenant: the number of series must not grow with the number of tenants, and
+/// a tenant's id belongs in the request log (its `tenant` metadata), not in a label.
 public final class ServiceMetrics: Sendable {
     /// The process's metrics.
     public static let shared = ServiceMetrics()
@@ -37,20 +40,23 @@ public final class ServiceMetrics: Sendable {
         Timer(label: "bulkhead_http_request_duration_seconds", dimensions: dimensions).recordNanoseconds(Int64(clamping: nanoseconds))
     }
 
-    /// Records one group commit of a tenant: its size, how long it took, and each command's result.
-    func commit(tenant: TenantID, commands: Int, applied: Int, refused: Int, failed: Int, events: Int, nanoseconds: UInt64) {
-        let id = tenant.description
+    /// Records one group commit: its size, how long it took, and each command's result. The
+    /// tenant is not a label (see the type's summary).
+    func commit(
+        tenant _: TenantID, commands: Int, applied: Int, refused: Int, failed: Int, events: Int, nanoseconds: UInt64
+    ) {
         Recorder(label: "bulkhead_commit_batch_size", dimensions: [], aggregate: true).record(commands)
         Timer(label: "bulkhead_commit_duration_seconds", dimensions: []).recordNanoseconds(Int64(clamping: nanoseconds))
-        if applied > 0 { Counter(label: "bulkhead_commands_total", dimensions: [("tenant", id), ("result", "applied")]).increment(by: applied) }
-        if refused > 0 { Counter(label: "bulkhead_commands_total", dimensions: [("tenant", id), ("result", "refused")]).increment(by: refused) }
-        if failed > 0 { Counter(label: "bulkhead_commands_total", dimensions: [("tenant", id), ("result", "failed")]).increment(by: failed) }
-        if events > 0 { Counter(label: "bulkhead_events_appended_total", dimensions: [("tenant", id)]).increment(by: events) }
+        for (result, count) in [("applied", applied), ("refused", refused), ("failed", failed)] where count > 0 {
+            Counter(label: "bulkhead_commands_total", dimensions: [("result", result)]).increment(by: count)
+        }
+        if events > 0 { Counter(label: "bulkhead_events_appended_total", dimensions: []).increment(by: events) }
     }
 
-    /// Counts a projection rebuild (or dry run) of a tenant and records how long it took.
-    func rebuild(tenant: TenantID, result: String, nanoseconds: UInt64) {
-        Counter(label: "bulkhead_rebuilds_total", dimensions: [("tenant", tenant.description), ("result", result)]).increment()
+    /// Counts a projection rebuild (or dry run) and records how long it took. The tenant is not a
+    /// label (see the type's summary).
+    func rebuild(tenant _: TenantID, result: String, nanoseconds: UInt64) {
+        Counter(label: "bulkhead_rebuilds_total", dimensions: [("result", result)]).increment()
         Timer(label: "bulkhead_rebuild_duration_seconds", dimensions: []).recordNanoseconds(Int64(clamping: nanoseconds))
     }
 

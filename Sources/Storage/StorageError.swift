@@ -1,3 +1,4 @@
+import BulkheadCore
 import CLMDB
 
 /// An error raised by the storage layer: an LMDB result code with its text, and what was being done.
@@ -9,7 +10,7 @@ import CLMDB
 /// do { try env.write { tx in try tx.put(table, key: k, value: v, flags: .noOverwrite) } }
 /// catch let error as StorageError where error.code == .keyExists { ... }
 /// ```
-public struct StorageError: Error, CustomStringConvertible, Sendable {
+public struct StorageError: Error, ClassifiedError, CustomStringConvertible, Sendable {
     /// An LMDB (or errno) result code.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
         /// The raw code as LMDB returned it.
@@ -88,6 +89,15 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
 
     /// One line: what was being done, the text, and the code.
     public var description: String { "\(context): \(message) (code \(code.rawValue))" }
+
+    /// A file that is not LMDB's, is corrupted or of another LMDB version is an `integrity`
+    /// failure; every other code (a full disk, a map at its limit, I/O) is a `storage` failure.
+    public var failure: Failure {
+        let integrity = code == .corrupted || code == .invalid || code == .versionMismatch
+        return integrity
+            ? Failure(.integrity, code: "integrity", message: description)
+            : Failure(.storage, code: "storage", message: description)
+    }
 }
 
 @inlinable @inline(__always)

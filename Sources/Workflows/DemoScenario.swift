@@ -313,7 +313,7 @@ public struct DemoScenario {
 }
 
 /// Why the demo cannot run.
-public enum DemoError: Error, CustomStringConvertible {
+public enum DemoError: Error, ClassifiedError, CustomStringConvertible {
     /// The data directory holds other tenants.
     case notEmpty(String, [String])
     /// A command returned no id where one was expected.
@@ -325,6 +325,15 @@ public enum DemoError: Error, CustomStringConvertible {
         case .notEmpty(let path, let slugs):
             return "the data directory \(path) already holds other tenants (\(slugs.joined(separator: ", "))); run the demo with --data on a new directory"
         case .missingID(let what): return "the demo expected a \(what) and got none"
+        }
+    }
+
+    /// A data directory holding other tenants is a `conflict` (code `refused`); a missing id is
+    /// `internal`.
+    public var failure: Failure {
+        switch self {
+        case .notEmpty: return Failure(.conflict, code: "refused", message: description)
+        case .missingID: return Failure(.internal, code: "internal", message: description)
         }
     }
 }

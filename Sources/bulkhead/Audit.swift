@@ -42,18 +42,9 @@ extension Bulkhead.Audit {
             let directory = try data.open()
             let record = try tenant.resolve(directory)
             let manifest = try CLIFailure.wrap {
-                do {
-                    let partition = try directory.partition(for: record.id)
-                    return try AuditExport.write(
-                        partition: partition, tenant: record, from: from, to: to, into: destination, at: Date())
-                } catch let error as AuditExportError {
-                    switch error {
-                    case .invalid: throw CLIFailure(code: "invalid", message: error.description, exitCode: 1)
-                    case .destinationNotEmpty:
-                        throw CLIFailure(code: "refused", message: error.description, exitCode: 3)
-                    case .cannotWrite: throw CLIFailure(code: "storage", message: error.description, exitCode: 5)
-                    }
-                }
+                try AuditExport.write(
+                    partition: try directory.partition(for: record.id), tenant: record, from: from, to: to,
+                    into: destination, at: Date())
             }
             Output.line("exported \(manifest.counts.events) events of \(record.slug) (\(record.id)), positions "
                 + "\(manifest.range.from) to \(manifest.range.to), head \(manifest.headHash), into \(destination)")

@@ -18,11 +18,7 @@ extension Bulkhead {
         func run() throws {
             let directory = try data.open()
             let record = try tenant.resolve(directory)
-            let manifest = try CLIFailure.wrap {
-                do { return try directory.backup(tenant: record.id, to: destination, at: Date()) } catch let e as BackupError {
-                    throw CLIFailure(code: "refused", message: e.description, exitCode: 3)
-                }
-            }
+            let manifest = try CLIFailure.wrap { try directory.backup(tenant: record.id, to: destination, at: Date()) }
             Output.line("backed up \(manifest.slug) (\(manifest.tenantId)) up to position \(manifest.headPosition) into \(destination)")
         }
     }
@@ -40,11 +36,7 @@ extension Bulkhead {
         func run() throws {
             let directory = try data.open(create: true)
             let manifest = try CLIFailure.wrap {
-                do {
-                    return try engine(directory).restore(from: source, replace: replace, at: Date())
-                } catch let e as BackupError {
-                    throw CLIFailure(code: e.description.contains("not a Bulkhead backup") ? "invalid" : "refused", message: e.description, exitCode: e.description.contains("not a Bulkhead backup") ? 1 : 3)
-                }
+                try engine(directory).restore(from: source, replace: replace, at: Date())
             }
             let report = try CLIFailure.wrap { try directory.partition(for: manifest.tenantId).verify() }
             Output.line("restored \(manifest.slug) (\(manifest.tenantId)): \(report)")

@@ -15,7 +15,7 @@ struct Bulkhead: AsyncParsableCommand {
             The data directory is --data DIR, or $BULKHEAD_DATA, or ./bulkhead-data.
 
             Exit codes: 0 ok, 1 usage or invalid input, 2 not found, 3 refused or conflict, \
-            4 integrity failure, 5 storage or internal failure.
+            4 integrity failure, 5 storage or internal failure, 75 unavailable (try again later).
 
             Example: bulkhead demo && bulkhead query --tenant capo-fc season-table 2025/26
             """,
@@ -53,7 +53,7 @@ struct Bulkhead: AsyncParsableCommand {
             // Parsing and validation errors are usage errors: exit 1 with ArgumentParser's message.
             let message = fullMessage(for: error)
             if wantsJSON {
-                Output.reportError(CLIFailure(code: "usage", message: message, exitCode: 1), json: true)
+                Output.reportError(CLIFailure(.invalid, code: "usage", message: message), json: true)
             } else {
                 FileHandle.standardError.write(Data((message + "\n").utf8))
             }

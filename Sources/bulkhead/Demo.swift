@@ -19,13 +19,7 @@ extension Bulkhead {
 
         func run() throws {
             let directory = try data.open(create: true)
-            try CLIFailure.wrap {
-                do {
-                    try DemoScenario(data: directory, out: Output.line).run()
-                } catch let error as DemoError {
-                    throw CLIFailure(code: "refused", message: error.description, exitCode: 3)
-                }
-            }
+            try CLIFailure.wrap { try DemoScenario(data: directory, out: Output.line).run() }
         }
     }
 }

@@ -42,7 +42,9 @@ extension Bulkhead {
             let directory = try data.open()
             let record = try tenant.resolve(directory)
             guard let actor else {
-                throw CLIFailure(code: "invalid", message: "no actor given: pass --actor with the user who runs the command", exitCode: 1)
+                throw CLIFailure(
+                    .invalid, code: "invalid",
+                    message: "no actor given: pass --actor with the user who runs the command")
             }
             let json = try readInput(input)
             let outcome = try CLIFailure.wrap {
@@ -64,7 +66,9 @@ func readInput(_ input: String) throws -> Data {
             data.append(chunk)
         }
         guard data.count <= limit else {
-            throw CLIFailure(code: "invalid", message: "\(source) is over \(limit) bytes, the largest command body", exitCode: 1)
+            throw CLIFailure(
+                .invalid, code: "invalid",
+                message: "\(source) is over \(limit) bytes, the largest command body")
         }
         return data
     }
@@ -76,7 +80,9 @@ func readInput(_ input: String) throws -> Data {
         do {
             handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         } catch {
-            throw CLIFailure(code: "not_found", message: "cannot read the input file \(path): \(readFailure(error))", exitCode: 2)
+            throw CLIFailure(
+                .notFound, code: "not_found",
+                message: "cannot read the input file \(path): \(readFailure(error))")
         }
         defer { try? handle.close() }  // read-only: nothing to lose on close
         do {
@@ -84,7 +90,9 @@ func readInput(_ input: String) throws -> Data {
         } catch let failure as CLIFailure {
             throw failure
         } catch {
-            throw CLIFailure(code: "not_found", message: "cannot read the input file \(path): \(readFailure(error))", exitCode: 2)
+            throw CLIFailure(
+                .notFound, code: "not_found",
+                message: "cannot read the input file \(path): \(readFailure(error))")
         }
     }
     return Data(input.utf8)

@@ -32,13 +32,15 @@ extension Bulkhead {
             let directory = try data.open()
             let record = try tenant.resolve(directory)
             guard let actor else {
-                throw CLIFailure(code: "invalid", message: "no actor given: pass --actor with the user who runs the commands", exitCode: 1)
+                throw CLIFailure(
+                    .invalid, code: "invalid",
+                    message: "no actor given: pass --actor with the user who runs the commands")
             }
             let content: Data
             do {
                 content = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
             } catch {
-                throw CLIFailure(code: "not_found", message: "cannot read \(file): \(readFailure(error))", exitCode: 2)
+                throw CLIFailure(.notFound, code: "not_found", message: "cannot read \(file): \(readFailure(error))")
             }
             // Split the bytes, not a decoded string: a line that is not valid UTF-8 is refused with
             // its number instead of being silently repaired.
@@ -55,7 +57,7 @@ extension Bulkhead {
                 progress.update(UInt64(number), of: UInt64(lines.count))
                 do {
                     guard decoded != nil else {
-                        throw CLIFailure(code: "invalid", message: "the line is not valid UTF-8", exitCode: 1)
+                        throw CLIFailure(.invalid, code: "invalid", message: "the line is not valid UTF-8")
                     }
                     let (name, input) = try parse(text, line: number)
                     let outcome = try CLIFailure.wrap { try engine.execute(name: name, json: input, tenant: record.id, actor: actor) }
@@ -81,36 +83,51 @@ extension Bulkhead {
             let object: [String: Any]
             do {
                 guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                    throw CLIFailure(code: "invalid", message: "expected a JSON object {\"command\": NAME, \"input\": {...}}", exitCode: 1)
+                    throw CLIFailure(
+                        .invalid, code: "invalid",
+                        message: "expected a JSON object {\"command\": NAME, \"input\": {...}}")
                 }
                 object = parsed
             } catch let failure as CLIFailure {
                 throw failure
             } catch {
-                throw CLIFailure(code: "invalid", message: "malformed JSON: \(StrictJSON.describe(error)) (expected {\"command\": NAME, \"input\": {...}})", exitCode: 1)
+                throw CLIFailure(
+                    .invalid, code: "invalid",
+                    message: "malformed JSON: \(StrictJSON.describe(error)) "
+                        + "(expected {\"command\": NAME, \"input\": {...}})")
             }
             if let duplicate = StrictJSON.firstDuplicateKey(data) {
-                throw CLIFailure(code: "invalid", message: "field '\(duplicate)': appears twice in one object", exitCode: 1)
+                throw CLIFailure(
+                    .invalid, code: "invalid",
+                    message: "field '\(duplicate)': appears twice in one object")
             }
             if let unknown = object.keys.sorted().first(where: { $0 != "command" && $0 != "input" }) {
-                throw CLIFailure(code: "invalid", message: "unknown field '\(unknown)' (a line has 'command' and 'input')", exitCode: 1)
+                throw CLIFailure(
+                    .invalid, code: "invalid",
+                    message: "unknown field '\(unknown)' (a line has 'command' and 'input')")
             }
             guard let name = object["command"] as? String else {
-                throw CLIFailure(code: "invalid", message: "field 'command': missing or not a string", exitCode: 1)
+                throw CLIFailure(.invalid, code: "invalid", message: "field 'command': missing or not a string")
             }
             guard object["input"] == nil || object["input"] is [String: Any] else {
-                throw CLIFailure(code: "invalid", message: "field 'input': expected a JSON object", exitCode: 1)
+                throw CLIFailure(.invalid, code: "invalid", message: "field 'input': expected a JSON object")
             }
             return (name, StrictJSON.rawMember("input", in: data) ?? Data("{}".utf8))
+        }
+
+        /// One line's JSON report: `{"line": N, "result": {...}}` or `{"line": N, "error": {...}}`.
+        struct LineReport: Encodable {
+            let line: Int
+            let result: CommandResult?
+            let error: CLIErrorBody.Detail?
         }
 
         func report(_ line: Int, _ outcome: CommandResult?, _ failure: CLIFailure?) {
             switch output.format {
             case .json, .jsonl, .csv:
-                if let outcome, let json = try? EventCatalog.jsonEncoder.encode(outcome) {
-                    Output.line("{\"line\":\(line),\"result\":\(String(decoding: json, as: UTF8.self))}")
-                } else if let failure {
-                    Output.line("{\"line\":\(line),\"error\":{\"code\":\(Output.quote(failure.code)),\"message\":\(Output.quote(failure.message))}}")
+                let report = LineReport(line: line, result: outcome, error: failure.map { CLIErrorBody($0).error })
+                if let json = try? EventCatalog.jsonEncoder.encode(report) {
+                    Output.line(String(decoding: json, as: UTF8.self))
                 }
             case .table:
                 if let outcome {

@@ -15,7 +15,10 @@ struct DataOptions: ParsableArguments {
     /// Opens the data directory; it must exist unless `create` is true.
     func open(create: Bool = false) throws -> DataDirectory {
         if !create && !FileManager.default.fileExists(atPath: path + "/catalog") {
-            throw CLIFailure(code: "not_found", message: "no Bulkhead data directory at \(path) (run `bulkhead demo` or `bulkhead tenant create` first, or pass --data DIR)", exitCode: 2)
+            throw CLIFailure(
+                .notFound, code: "not_found",
+                message: "no Bulkhead data directory at \(path) "
+                    + "(run `bulkhead demo` or `bulkhead tenant create` first, or pass --data DIR)")
         }
         return try CLIFailure.wrap { try DataDirectory(path: path) }
     }
@@ -29,7 +32,9 @@ struct TenantOptions: ParsableArguments {
     /// The tenant record, or a failure saying the tenant is missing or unknown (with close slugs).
     func resolve(_ data: DataDirectory) throws -> TenantRecord {
         guard let tenant, !tenant.isEmpty else {
-            throw CLIFailure(code: "missing_tenant", message: "no tenant given: pass --tenant with a tenant's UUID or slug (there is no default tenant)", exitCode: 1)
+            throw CLIFailure(
+                .invalid, code: "missing_tenant",
+                message: "no tenant given: pass --tenant with a tenant's UUID or slug (there is no default tenant)")
         }
         return try CLIFailure.wrap { try data.resolveTenant(tenant) }
     }

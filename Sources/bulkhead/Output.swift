@@ -5,50 +5,46 @@ import Foundation
 import Projections
 import Storage
 
-/// A failure the CLI reports: a stable code for scripts, one line for people, and an exit code.
-struct CLIFailure: Error {
-    let code: String
-    let message: String
-    let exitCode: Int32
+/// A failure the CLI reports: a stable code for scripts, one line for people, and the exit code
+/// of its ``FailureKind`` (``FailureKind/exitCode``: the only mapping to exit codes).
+struct CLIFailure: ClassifiedError {
+    let failure: Failure
+
+    /// A failure of the CLI's own (a missing option, an unreadable file, ...).
+    init(_ kind: FailureKind, code: String, message: String, field: String? = nil) {
+        failure = Failure(kind, code: code, message: message, field: field)
+    }
+
+    private init(_ failure: Failure) { self.failure = failure }
+
+    var code: String { failure.code }
+    var message: String { failure.message }
+    var exitCode: Int32 { failure.kind.exitCode }
 
     /// Runs `body`, turning library errors into CLI failures with the documented exit codes.
     static func wrap<R>(_ body: () throws -> R) throws -> R {
         do { return try body() } catch { throw from(error) }
     }
 
-    static func from(_ error: any Error) -> CLIFailure {
-        switch error {
-        case let e as CLIFailure: return e
-        case let e as CommandError:
-            switch e {
-            case .invalid, .unknownCommand: return CLIFailure(code: e.code, message: e.description, exitCode: 1)
-            case .notFound: return CLIFailure(code: e.code, message: e.description, exitCode: 2)
-            case .refused, .missingConfig: return CLIFailure(code: e.code, message: e.description, exitCode: 3)
-            }
-        case let e as InputError: return CLIFailure(code: "invalid", message: e.description, exitCode: 1)
-        case let e as QueryNotFound: return CLIFailure(code: "not_found", message: e.description, exitCode: 2)
-        case let e as EventLogError:
-            switch e {
-            case .unknownTenant: return CLIFailure(code: "unknown_tenant", message: e.description, exitCode: 2)
-            case .slugTaken, .versionConflict, .duplicateEventID: return CLIFailure(code: "conflict", message: e.description, exitCode: 3)
-            case .invalidTenant, .invalidAppend: return CLIFailure(code: "invalid", message: e.description, exitCode: 1)
-            case .positionOutOfRange: return CLIFailure(code: "not_found", message: e.description, exitCode: 2)
-            case .wrongTenant, .missingTenantRecord, .corruptRecord: return CLIFailure(code: "integrity", message: e.description, exitCode: 4)
-            }
-        case let e as ProjectionError:
-            switch e {
-            case .unknownProjection: return CLIFailure(code: "invalid", message: e.description, exitCode: 1)
-            case .corrupt: return CLIFailure(code: "integrity", message: e.description, exitCode: 4)
-            case .notBuilt, .readOnly: return CLIFailure(code: "internal", message: e.description, exitCode: 5)
-            case .rebuildSuperseded: return CLIFailure(code: "conflict", message: e.description, exitCode: 3)
-            }
-        case let e as EventDecodingError: return CLIFailure(code: "integrity", message: e.description, exitCode: 4)
-        case let e as StorageError:
-            let integrity = e.code == .corrupted || e.code == .invalid || e.code == .versionMismatch
-            return CLIFailure(code: integrity ? "integrity" : "storage", message: e.description, exitCode: integrity ? 4 : 5)
-        default:
-            return CLIFailure(code: "internal", message: "\(error)", exitCode: 5)
-        }
+    /// The failure `error` carries (``Failure/of(_:)``).
+    static func from(_ error: any Error) -> CLIFailure { CLIFailure(Failure.of(error)) }
+}
+
+/// The JSON form of a CLI error: `{"error": {"code", "exitCode", "field"?, "message"}}`.
+struct CLIErrorBody: Encodable {
+    /// What went wrong.
+    struct Detail: Encodable {
+        let code: String
+        let exitCode: Int32
+        let field: String?
+        let message: String
+    }
+
+    let error: Detail
+
+    init(_ failure: CLIFailure) {
+        error = Detail(
+            code: failure.code, exitCode: failure.exitCode, field: failure.failure.field, message: failure.message)
     }
 }
 
@@ -65,17 +61,13 @@ enum Output {
         return nil
     }
 
-    /// One line on stderr: `error: message`, or a JSON object with code and message.
+    /// One line on stderr: `error: message`, or the JSON object of ``CLIErrorBody``.
     static func reportError(_ failure: CLIFailure, json: Bool) {
-        let line = json
-            ? "{\"error\":{\"code\":\(quote(failure.code)),\"exitCode\":\(failure.exitCode),\"message\":\(quote(failure.message))}}"
-            : "error: \(failure.message)"
+        var line = "error: \(failure.message)"
+        if json, let encoded = try? EventCatalog.jsonEncoder.encode(CLIErrorBody(failure)) {
+            line = String(decoding: encoded, as: UTF8.self)
+        }
         FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-
-    static func quote(_ s: String) -> String {
-        let data = (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 
     /// A line on stdout.

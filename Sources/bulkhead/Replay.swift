@@ -36,7 +36,10 @@ extension Bulkhead {
         func run() throws {
             // A misspelt type would match nothing and look like an empty history.
             if let type, !EventCatalog.typeNames.contains(type) {
-                throw CLIFailure(code: "invalid", message: "--type '\(type)' is not an event type; known: \(EventCatalog.typeNames.joined(separator: ", "))", exitCode: 1)
+                throw CLIFailure(
+                    .invalid, code: "invalid",
+                    message: "--type '\(type)' is not an event type; "
+                        + "known: \(EventCatalog.typeNames.joined(separator: ", "))")
             }
             let directory = try data.open()
             let record = try tenant.resolve(directory)

@@ -27,10 +27,10 @@ extension Bulkhead {
             func checked() throws -> (email: String, displayName: String) {
                 guard let owner else {
                     throw CLIFailure(
-                        code: "invalid",
+                        .invalid, code: "invalid",
                         message: "no owner given: pass --owner with the e-mail address of the tenant's first user "
                             + "(every command's actor must be a user of the tenant)",
-                        exitCode: 1)
+                        field: "--owner")
                 }
                 let displayName = ownerName ?? owner
                 try CLIFailure.wrap { try Domain.AddOwner.checkFields(email: owner, displayName: displayName) }

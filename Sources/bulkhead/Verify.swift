@@ -22,13 +22,6 @@ extension Bulkhead {
         @OptionGroup var selection: TenantSelection
         @OptionGroup var output: FormatOptions
 
-        /// An error that stopped one tenant's verification, in the form of the CLI's JSON errors.
-        struct Failure: Encodable {
-            let code: String
-            let exitCode: Int32
-            let message: String
-        }
-
         /// One tenant's verification. `error` is set when verifying it threw; what was checked
         /// before that (the chain, its events and head) is kept.
         struct Result: Encodable {
@@ -41,12 +34,22 @@ extension Bulkhead {
             var headHash: String?
             var drift = 0
             var stale: [String] = []
-            var error: Failure?
+            /// An error that stopped the verification, in the form of the CLI's JSON errors.
+            var error: CLIErrorBody.Detail?
+            /// The kind of that error, or `integrity` for what verify detected (nil when ok).
+            var kind: FailureKind?
 
-            /// The exit code this tenant calls for: 0, 4 for what verify detected, or the error's.
-            var exitCode: Int32 {
-                if let error { return error.exitCode }
-                return ok ? 0 : 4
+            enum CodingKeys: String, CodingKey {
+                case tenant, slug, ok, chain, events, brokenAt, headHash, drift, stale, error
+            }
+
+            /// The exit code this tenant calls for: 0, or its failure kind's.
+            var exitCode: Int32 { failureKind?.exitCode ?? 0 }
+
+            /// The error's kind, or `integrity` for a detected failure (nil when ok).
+            var failureKind: FailureKind? {
+                if let kind { return kind }
+                return ok ? nil : .integrity
             }
 
             /// The error's code, or `integrity` for a detected failure (nil when ok).
@@ -65,12 +68,13 @@ extension Bulkhead {
                 [r.slug, r.tenant, r.ok ? "OK" : "FAILED", Self.detail(of: r)]
             }
             let failed = results.filter { !$0.ok }
-            guard let worst = failed.max(by: { $0.exitCode < $1.exitCode }) else { return }
+            guard let worst = failed.max(by: { $0.exitCode < $1.exitCode }), let kind = worst.failureKind else {
+                return
+            }
             let names = failed.map { "\($0.slug) (\($0.failureCode ?? "integrity"))" }.joined(separator: ", ")
             let failure = CLIFailure(
-                code: worst.failureCode ?? "integrity",
-                message: "verification failed for \(failed.count) of \(results.count) tenant(s): \(names)",
-                exitCode: worst.exitCode)
+                kind, code: worst.failureCode ?? "integrity",
+                message: "verification failed for \(failed.count) of \(results.count) tenant(s): \(names)")
             Output.reportError(failure, json: output.format == .json || output.format == .jsonl)
             throw ExitCode(worst.exitCode)
         }
@@ -100,7 +104,8 @@ extension Bulkhead {
                 result.ok = result.drift == 0 && result.stale.isEmpty
             } catch {
                 let failure = CLIFailure.from(error)
-                result.error = Failure(code: failure.code, exitCode: failure.exitCode, message: failure.message)
+                result.error = CLIErrorBody(failure).error
+                result.kind = failure.failure.kind
             }
             return result
         }

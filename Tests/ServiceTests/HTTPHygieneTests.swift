@@ -166,6 +166,8 @@ final class CapturedLog: Sendable {
     struct Entry: Sendable {
         let level: Logger.Level
         let message: String
+        /// The logger's and the entry's metadata, as text.
+        var metadata: [String: String] = [:]
     }
 
     private let box = Mutex<[Entry]>([])
@@ -194,7 +196,9 @@ final class CapturedLog: Sendable {
         }
 
         func log(event: LogEvent) {
-            log.append(Entry(level: event.level, message: event.message.description))
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            log.append(Entry(level: event.level, message: event.message.description,
+                             metadata: merged.mapValues { $0.description }))
         }
     }
 }

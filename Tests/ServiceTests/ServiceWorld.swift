@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import HummingbirdTesting
 import Projections
+import Storage
 @testable import Service
 import Testing
 
@@ -54,9 +55,10 @@ final class ServiceWorld: @unchecked Sendable {
     let beta: Seeded
 
     init(streamMaxDuration: Duration = .milliseconds(400), streamKeepAlive: Duration = .seconds(15),
-         maxHeavyRequests: Int = 4, logger custom: Logger? = nil) throws {
+         maxHeavyRequests: Int = 4, logger custom: Logger? = nil,
+         partitionOptions: EnvironmentOptions = .init()) throws {
         path = NSTemporaryDirectory() + "bulkhead-service-\(UUID().uuidString)"
-        data = try DataDirectory(path: path)
+        data = try DataDirectory(path: path, partitionOptions: partitionOptions)
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
         var logger = custom ?? Logger(label: "bulkhead.service.tests")
         if custom == nil { logger.logLevel = .critical }

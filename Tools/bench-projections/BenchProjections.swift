@@ -14,7 +14,8 @@ struct BenchProjections: ParsableCommand {
             scan decoding every payload, and each projector's rebuild (and all together) with its \
             floor. Build with -c release for figures worth comparing.
 
-            Phases for --only: cursor, decode (always runs: the rebuilds are measured against it), \
+            Phases for --only: cursor, envelope (every event rendered as its JSON envelope, next to \
+            the hand-written floor), decode (always runs: the rebuilds are measured against it), \
             \(Projectors.all.map(\.name).joined(separator: ", ")), all, spill (all five with a memory budget \
             of a tenth of their state, which the all phase measures first: it runs too).
 
@@ -51,7 +52,7 @@ struct BenchProjections: ParsableCommand {
     var phase: String?
 
     /// The names `--only` accepts.
-    static var phases: [String] { ["cursor", "decode"] + Projectors.all.map(\.name) + ["all", "spill"] }
+    static var phases: [String] { ["cursor", "envelope", "decode"] + Projectors.all.map(\.name) + ["all", "spill"] }
 
     func validate() throws {
         guard events >= 1 else { throw ValidationError("--events must be at least 1 (got \(events))") }

@@ -116,6 +116,20 @@ extension ProjectionBench {
                     return true
                 }
             }
+        case "envelope", "envelope-floor":
+            // Every event rendered as the JSON envelope replay and the feed show: by the library
+            // (an Encodable envelope) or by the hand-written floor; the bytes are counted.
+            var bytes = 0
+            try partition.read { log in
+                try log.scanRecords(from: 1) { view, previous, hash in
+                    bytes &+= phase == "envelope"
+                        ? try EnvelopeJSON.render(view, previousHash: previous, hash: hash).utf8.count
+                        : try EnvelopeFloor.render(view, previousHash: previous, hash: hash).utf8.count
+                    events += 1
+                    return true
+                }
+            }
+            if bytes == -1 { print(bytes) }
         case "asof":
             // The projectors alone: every projection computed in memory (an as-of view of the
             // head), nothing written: what the fold costs with today's projectors.
@@ -302,6 +316,14 @@ extension ProjectionBench {
         }
 
         if wanted("cursor") { line("scan (cursor + header)", try runPhase("cursor")) }
+        if wanted("envelope") {
+            let floor = try runPhase("envelope-floor")
+            line("envelope JSON by hand", floor, note: "<- the hand-written envelope of replay and the feed")
+            let encoded = try runPhase("envelope")
+            line("envelope JSON (Encodable)", encoded, note: String(
+                format: "%5.1f%% of the hand-written rate by cpu",
+                encoded.events / max(encoded.cpu, 1e-9) / (floor.events / max(floor.cpu, 1e-9)) * 100))
+        }
         // The raw scan always runs: the rebuilds are measured against it.
         let decode = try runPhase("decode")
         line("scan + payload decode", decode, note: "<- raw scan: read and decode every payload")
