@@ -54,14 +54,14 @@ final class ServiceWorld: @unchecked Sendable {
     let beta: Seeded
 
     init(streamMaxDuration: Duration = .milliseconds(400), streamKeepAlive: Duration = .seconds(15),
-         maxHeavyRequests: Int = 4, logger custom: Logger? = nil) throws {
+         streamPollInterval: Duration = .milliseconds(20), maxHeavyRequests: Int = 4, logger custom: Logger? = nil) throws {
         path = NSTemporaryDirectory() + "bulkhead-service-\(UUID().uuidString)"
         data = try DataDirectory(path: path)
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
         var logger = custom ?? Logger(label: "bulkhead.service.tests")
         if custom == nil { logger.logLevel = .critical }
         service = BulkheadService(
-            ServiceConfiguration(dataPath: path, clock: clock, streamPollInterval: .milliseconds(20), streamMaxDuration: streamMaxDuration, streamKeepAlive: streamKeepAlive, maxHeavyRequests: maxHeavyRequests, logger: logger),
+            ServiceConfiguration(dataPath: path, clock: clock, streamPollInterval: streamPollInterval, streamMaxDuration: streamMaxDuration, streamKeepAlive: streamKeepAlive, maxHeavyRequests: maxHeavyRequests, logger: logger),
             data: data)
         alpha = try Self.seed(service, clock: clock, slug: "alpha", label: "Alpha")
         beta = try Self.seed(service, clock: clock, slug: "beta", label: "Beta")

@@ -11,7 +11,7 @@ import Workflows
 /// The body is the command's JSON (`Schemas/commands/<name>.schema.json`; an empty body is `{}`),
 /// at most `CommandCatalog.maxBodyBytes`. The actor recorded on the events is the
 /// `X-Bulkhead-Actor` header. Commands of one tenant that arrive together share one durable
-/// commit (``TenantCommitter``). Nothing is written unless the answer is 200.
+/// commit (``TenantStore``). Nothing is written unless the answer is 200.
 struct CommandController {
     static var actorHeader: HTTPField.Name { HTTPField.Name("X-Bulkhead-Actor")! }
 
@@ -44,7 +44,7 @@ struct CommandController {
         }
         let body = try await RequestBodyLimit.collectJSON(request, limit: CommandCatalog.maxBodyBytes)
         let command = try CommandCatalog.decode(name: name, json: body.isEmpty ? Data("{}".utf8) : body)
-        let outcome = try await service.committer.submit(command, tenant: context.tenant, actor: actor)
+        let outcome = try await service.withStore(context.tenant) { try await $0.write(command, actor: actor) }
         context.logger.debug("command applied", metadata: ["command": .string(name), "events": .stringConvertible(outcome.events.count)])
         return try JSONResponse.encode(CommandResult(outcome))
     }
