@@ -54,14 +54,20 @@ public final class WorkerPool: Sendable {
         if Thread.current.threadDictionary[shared.key] != nil { return try body() }
         return try withoutActuallyEscaping(body) { body in
             let box = UnsafeResultBox<R>()
+            box.body = body
             let done = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) let work = body
             submit {
-                box.result = Result { try work() }
+                // The closure is released before the caller goes on (the scope ends before the
+                // signal): `withoutActuallyEscaping` checks that it did not outlive the call.
+                do {
+                    let work = box.body
+                    box.body = nil
+                    box.result = work.map { work in Result { try work() } }
+                }
                 done.signal()
             }
             done.wait()
-            // The semaphore orders the worker's write before this read.
+            // The semaphore orders the worker's writes before these reads.
             guard let result = box.result else { preconditionFailure("a pool closure ended without a result") }
             return try result.get()
         }
@@ -129,6 +135,7 @@ public final class WorkerPool: Sendable {
 
 /// A result written by one thread and read by another after a semaphore orders the two.
 private final class UnsafeResultBox<R>: @unchecked Sendable {
+    var body: (() throws -> R)?
     var result: Result<R, any Error>?
 }
 

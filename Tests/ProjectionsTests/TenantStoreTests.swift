@@ -24,8 +24,9 @@ import Testing
             data = try DataDirectory(path: path)
             let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
             engine = TenantEngine(data: data, clock: clock)
-            tenant = try engine.createTenant(slug: "store", name: "Store", owner: actor, ownerName: "Owner", at: clock.now)
-                .record.id
+            tenant = try engine.createTenant(
+                slug: "store", name: "Store", owner: actor, ownerName: "Owner", at: clock.now
+            ).record.id
             stores = Stores(engine: engine, configuration: configuration)
         }
 
@@ -117,7 +118,9 @@ import Testing
         store.writerQueue.suspend()
         let written = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<limit {
-                group.addTask { (try? await store.write(CreateProject(name: "Queued \(index)"), actor: fixture.actor)) != nil }
+                group.addTask {
+                    (try? await store.write(CreateProject(name: "Queued \(index)"), actor: fixture.actor)) != nil
+                }
             }
             try await Self.until { store.pendingCount == limit }
             #expect(throws: TenantStoreError.writerBusy(tenant: fixture.tenant, waiting: limit)) {
@@ -134,7 +137,8 @@ import Testing
         #expect(!names.contains("One too many"))
     }
 
-    @Test func readsRunOnAtMostTheConfiguredNumberOfThreads() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func readsRunOnAtMostTheConfiguredNumberOfThreads() async throws {
         let fixture = try Fixture(StoreConfiguration(readThreads: 2))
         let store = try fixture.stores.store(for: fixture.tenant)
         let pool = fixture.stores.readPool
@@ -161,7 +165,8 @@ import Testing
         #expect(counts.most == 2)
     }
 
-    @Test func aReadNestedInAnotherRunsOnItsThreadInsteadOfWaitingForItself() throws {
+    @Test(.timeLimit(.minutes(1)))
+    func aReadNestedInAnotherRunsOnItsThreadInsteadOfWaitingForItself() throws {
         let fixture = try Fixture(StoreConfiguration(readThreads: 1))
         let store = try fixture.stores.store(for: fixture.tenant)
         let users = try store.read { _ in try store.read { try $0.users().count } }

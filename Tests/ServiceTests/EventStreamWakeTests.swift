@@ -20,7 +20,8 @@ import Testing
             async let stream = client.call(.get, "/v1/events/stream?from=\(head + 1)", key: world.alpha.key)
             // The stream has caught up and waits for the next commit.
             while store.commits.waiterCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
-            let created = try await client.call(.post, "/v1/commands/project.create", key: world.alpha.key, body: #"{"name":"Woken"}"#)
+            let created = try await client.call(
+                .post, "/v1/commands/project.create", key: world.alpha.key, body: #"{"name":"Woken"}"#)
             #expect(created.status == 200)
             let reply = try await stream
             #expect(EventFeedTests.ids(reply.text) == [head + 1])
@@ -31,7 +32,8 @@ import Testing
     /// Another process (the `bulkhead` CLI) commits to the same data directory: nothing tells
     /// this process's store, and the stream's fallback check finds it.
     @Test func aStreamSeesACommitOfAnotherProcessThroughItsFallbackCheck() async throws {
-        let binary = try #require(Self.executable, "the bulkhead executable was not found; `swift build --build-tests` builds it")
+        let binary = try #require(
+            Self.executable, "the bulkhead executable was not found; `swift build --build-tests` builds it")
         let world = try ServiceWorld(streamMaxDuration: .seconds(3), streamPollInterval: .milliseconds(50))
         let tenant = world.alpha.tenant
         let head = try world.head(tenant)
@@ -64,6 +66,7 @@ import Testing
             directory = directory.deletingLastPathComponent()
         }
         let cwd = FileManager.default.currentDirectoryPath
-        return FileManager.default.isExecutableFile(atPath: cwd + "/.build/debug/bulkhead") ? cwd + "/.build/debug/bulkhead" : nil
+        let built = cwd + "/.build/debug/bulkhead"
+        return FileManager.default.isExecutableFile(atPath: built) ? built : nil
     }()
 }
