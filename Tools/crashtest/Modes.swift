@@ -185,7 +185,8 @@ let writerActors = ["ana@example.com", "ana+alias@example.com", "bo@example.com"
 func runRebuilder(_ options: Options) throws -> Never {
     guard let path = options.data, !options.tenants.isEmpty else { fail("rebuild needs --data and --tenants", code: 64) }
     let data = try DataDirectory(path: path)
-    let stores = Stores(engine: TenantEngine(data: data, clock: ManualClock(Date(timeIntervalSince1970: options.clock))))
+    let clock = ManualClock(Date(timeIntervalSince1970: options.clock))
+    let stores = Stores(engine: TenantEngine(data: data, clock: clock))
     var rng = SeededRandom(seed: options.seed ?? Options.clockSeed())
     while true {
         let tenant = options.tenants[rng.below(options.tenants.count)]
@@ -407,7 +408,8 @@ final class Driver {
     /// Opens the store as a new process would and checks everything; nil when all holds.
     func checkStore(rebuildAgain: Bool) throws -> String? {
         let directory = try DataDirectory(path: data)
-        let stores = Stores(engine: TenantEngine(data: directory, clock: ManualClock(Date(timeIntervalSince1970: options.clock))))
+        let clock = ManualClock(Date(timeIntervalSince1970: options.clock))
+        let stores = Stores(engine: TenantEngine(data: directory, clock: clock))
         for tenant in tenants {
             let partition: Partition
             do {
