@@ -14,7 +14,8 @@ import Projections
 /// every request, so a key revoked by the CLI in another process stops working at once.
 final class APIKeyVerifier: Sendable {
     private let data: DataDirectory
-    private let engine: TenantEngine
+    private let stores: Stores
+    private var engine: TenantEngine { stores.engine }
 
     /// What a verified key opens.
     struct Verified: Sendable {
@@ -22,9 +23,22 @@ final class APIKeyVerifier: Sendable {
         let keyID: UUID
     }
 
-    init(data: DataDirectory, engine: TenantEngine) {
+    init(data: DataDirectory, stores: Stores) {
         self.data = data
-        self.engine = engine
+        self.stores = stores
+    }
+
+    /// The tenant `key` opens, checked on the stores' read pool: opening a tenant's environment
+    /// or a projection table is blocking work.
+    ///
+    /// - Throws: ``ServiceError`` 401 for an unknown, revoked or mismatching key.
+    func verify(key: String) async throws -> Verified {
+        try await stores.readPool.run { try self.verify(key: key) }
+    }
+
+    /// Whether the tenant's log has revoked key `keyID`, checked on the stores' read pool.
+    func isRevoked(tenant: TenantID, keyID: UUID) async throws -> Bool {
+        try await stores.readPool.run { try self.isRevoked(tenant: tenant, keyID: keyID) }
     }
 
     /// The tenant `key` opens.

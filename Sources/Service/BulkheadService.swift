@@ -8,8 +8,8 @@ import Logging
 import Projections
 import Synchronization
 
-/// Everything the HTTP service's routes share: the open data directory, the engine, the per-tenant
-/// committers, the API key verifier and the metrics.
+/// Everything the HTTP service's routes share: the open data directory, the engine, the tenants'
+/// stores (which schedule every read and write), the API key verifier and the metrics.
 ///
 /// ```swift
 /// let service = try BulkheadService(ServiceConfiguration(dataPath: "./bulkhead-data"))
@@ -24,10 +24,9 @@ public final class BulkheadService: Sendable {
     public let engine: TenantEngine
     /// The process's metrics.
     public let metrics: ServiceMetrics
-    let committer: CommitCoordinator
+    /// The tenants' stores: group commit, the read pool and the limit of heavy work.
+    public let stores: Stores
     let verifier: APIKeyVerifier
-    /// Bounds the requests that replay or rebuild a log (`ServiceConfiguration.maxHeavyRequests`).
-    let heavyWork: HeavyWorkLimiter
     /// How many event streams are open now (also the `bulkhead_event_streams_open` gauge).
     let openStreams = Atomic<Int>(0)
 
@@ -42,10 +41,17 @@ public final class BulkheadService: Sendable {
         self.configuration = configuration
         self.data = data
         engine = TenantEngine(data: data, clock: configuration.clock)
-        metrics = ServiceMetrics.shared
-        committer = CommitCoordinator(engine: engine, maxBatch: configuration.maxBatch, metrics: metrics)
-        verifier = APIKeyVerifier(data: data, engine: engine)
-        heavyWork = HeavyWorkLimiter(limit: configuration.maxHeavyRequests)
+        let metrics = ServiceMetrics.shared
+        self.metrics = metrics
+        stores = Stores(engine: engine, configuration: StoreConfiguration(
+            maxBatch: configuration.maxBatch, readThreads: configuration.readThreads,
+            maxHeavyWork: configuration.maxHeavyRequests,
+            onCommit: { report in
+                metrics.commit(tenant: report.tenant, commands: report.commands, applied: report.applied,
+                               refused: report.refused, failed: report.failed, events: report.events,
+                               nanoseconds: report.nanoseconds)
+            }))
+        verifier = APIKeyVerifier(data: data, stores: stores)
     }
 }
 

@@ -10,23 +10,30 @@ import ServiceLifecycle
 /// the actor `system:maintenance`. A tenant with nothing due gets nothing appended.
 ///
 /// ```swift
-/// let scheduler = MaintenanceScheduler(engine: service.engine, interval: .seconds(60), logger: logger)
+/// let scheduler = MaintenanceScheduler(stores: service.stores, interval: .seconds(60), logger: logger)
 /// try await ServiceGroup(services: [app, scheduler], logger: logger).run()
 /// ```
 public struct MaintenanceScheduler: Service {
     /// The default time between two passes over every tenant.
     public static let defaultInterval: Duration = .seconds(60)
 
-    let engine: TenantEngine
+    let stores: Stores
     let interval: Duration
     let logger: Logger
 
-    /// Creates a scheduler that runs a pass every `interval`, the first one `interval` after start.
-    public init(engine: TenantEngine, interval: Duration, logger: Logger) {
+    /// Creates a scheduler that runs a pass every `interval`, the first one `interval` after start,
+    /// through the tenants' stores (each pass is a write on the tenant's writer).
+    public init(stores: Stores, interval: Duration, logger: Logger) {
         precondition(interval > .zero, "a maintenance interval must be positive")
-        self.engine = engine
+        self.stores = stores
         self.interval = interval
         self.logger = logger
+    }
+
+    /// Creates a scheduler with stores of its own over `engine` (a process that serves HTTP passes
+    /// the service's ``Stores`` instead, so that a tenant has one writer).
+    public init(engine: TenantEngine, interval: Duration, logger: Logger) {
+        self.init(stores: Stores(engine: engine), interval: interval, logger: logger)
     }
 
     /// Runs passes until the service shuts down.
@@ -48,10 +55,10 @@ public struct MaintenanceScheduler: Service {
     /// - Returns: The report of each tenant that was maintained.
     @discardableResult
     public func runOnce() async -> [MaintenanceReport] {
-        let engine = engine
+        let (stores, data) = (stores, stores.engine.data)
         let tenants: [TenantRecord]
         do {
-            tenants = try await Offload.run { try engine.data.catalog.allTenants() }
+            tenants = try await stores.readPool.run { try data.catalog.allTenants() }
         } catch {
             logger.error("maintenance: cannot list tenants", metadata: ["error": "\(error)"])
             return []
@@ -59,7 +66,7 @@ public struct MaintenanceScheduler: Service {
         var reports: [MaintenanceReport] = []
         for record in tenants {
             do {
-                let report = try await Offload.run { try engine.maintain(tenant: record.id) }
+                let report = try await stores.store(for: record.id).maintain()
                 reports.append(report)
                 if report.changed {
                     logger.info("maintenance", metadata: [

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Logging
+import Projections
 
 /// How `bulkhead serve` (or a test, or a benchmark) runs the HTTP service.
 ///
@@ -17,7 +18,10 @@ public struct ServiceConfiguration: Sendable {
     public var dataPath: String
     /// Where decisions get the time.
     public var clock: any Clock
-    /// How often an event stream looks for new events of its tenant.
+    /// How often an event stream looks at its tenant's log for commits it was not told about: an
+    /// event stream wakes on each commit made through this process's ``Stores``, and only commits
+    /// of another process writing the same data directory (or of code that bypasses the stores,
+    /// such as the CLI while the server runs) wait for this check. One second by default.
     public var streamPollInterval: Duration
     /// How long one event stream stays open; the client reconnects with `Last-Event-ID`.
     public var streamMaxDuration: Duration
@@ -34,7 +38,7 @@ public struct ServiceConfiguration: Sendable {
     /// Creates a configuration; every value but the data path has a default.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataPath: String, clock: any Clock = SystemClock(),
-        streamPollInterval: Duration = .milliseconds(100),
+        streamPollInterval: Duration = .seconds(1),
         streamMaxDuration: Duration = ServiceConfiguration.defaultStreamMaxDuration,
         streamKeepAlive: Duration = .seconds(15), maxBatch: Int = 256, maxHeavyRequests: Int = 4,
         logger: Logger = Logger(label: "bulkhead.service")
@@ -62,4 +66,6 @@ public struct ServiceConfiguration: Sendable {
     /// The memory each rebuild's projection states may hold before spilling sorted runs to disk,
     /// in bytes: 256 MiB, as `TenantEngine.defaultRebuildMemory` (`bulkhead rebuild --memory`).
     public var rebuildMemory = 256 << 20
+    /// How many threads run reads (API key checks, queries, event pages) across all tenants.
+    public var readThreads = StoreConfiguration().readThreads
 }

@@ -48,7 +48,8 @@ extension Bulkhead {
             }
             let json = try readInput(input)
             let outcome = try CLIFailure.wrap {
-                try engine(directory).execute(name: command, json: json, tenant: record.id, actor: actor)
+                try stores(directory).store(for: record.id).write(
+                    try CommandCatalog.decode(name: command, json: json), actor: actor)
             }
             try CommandResult(outcome).print(output.format)
         }

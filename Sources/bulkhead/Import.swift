@@ -45,7 +45,7 @@ extension Bulkhead {
             // Split the bytes, not a decoded string: a line that is not valid UTF-8 is refused with
             // its number instead of being silently repaired.
             let lines = content.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            let engine = engine(directory)
+            let store = try CLIFailure.wrap { try stores(directory).store(for: record.id) }
             let progress = Progress(label: "import")
             var firstFailure: CLIFailure?
             var applied = 0, refused = 0
@@ -60,7 +60,9 @@ extension Bulkhead {
                         throw CLIFailure(.invalid, code: "invalid", message: "the line is not valid UTF-8")
                     }
                     let (name, input) = try parse(text, line: number)
-                    let outcome = try CLIFailure.wrap { try engine.execute(name: name, json: input, tenant: record.id, actor: actor) }
+                    let outcome = try CLIFailure.wrap {
+                        try store.write(try CommandCatalog.decode(name: name, json: input), actor: actor)
+                    }
                     applied += 1
                     report(number, CommandResult(outcome), nil)
                 } catch {

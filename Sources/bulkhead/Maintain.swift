@@ -35,12 +35,12 @@ extension Bulkhead {
 
         func run() throws {
             let directory = try data.open()
-            let engine = engine(directory)
+            let stores = stores(directory)
             var worst: CLIFailure?
             let rows = try selection.resolve(directory).map { record -> Row in
                 var row = Row(tenant: record.id.description, slug: record.slug)
                 do {
-                    let report = try engine.maintain(tenant: record.id)
+                    let report = try stores.store(for: record.id).maintain()
                     row.expiredRuns = report.expiredRuns.map { $0.uuidString.lowercased() }
                     row.orphanedSyncs = report.orphanedSyncs.map { $0.uuidString.lowercased() }
                     row.positions = report.positions

@@ -75,3 +75,9 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 func engine(_ data: DataDirectory) -> TenantEngine {
     TenantEngine(data: data, clock: SystemClock())
 }
+
+/// The tenants' stores over a data directory, with the system clock: every read and write of a
+/// tenant goes through its store, as in the HTTP service.
+func stores(_ data: DataDirectory) -> Stores {
+    Stores(engine: engine(data))
+}

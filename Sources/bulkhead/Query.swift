@@ -46,11 +46,11 @@ struct ResolvedQuery {
     func view<R>(_ body: (TenantView) throws -> R) throws -> R {
         let directory = try data.open()
         let record = try tenant.resolve(directory)
-        let engine = engine(directory)
         return try CLIFailure.wrap {
-            guard let asOf else { return try engine.read(tenant: record.id, body) }
-            if let position = UInt64(asOf) { return try engine.asOf(tenant: record.id, position: position, body) }
-            return try engine.asOf(tenant: record.id, time: Timestamp.parse(asOf), body)
+            let store = try stores(directory).store(for: record.id)
+            guard let asOf else { return try store.read(body) }
+            if let position = UInt64(asOf) { return try store.asOf(position: position, body) }
+            return try store.asOf(time: Timestamp.parse(asOf), body)
         }
     }
 }

@@ -51,8 +51,9 @@ extension Bulkhead {
             let progress = RebuildProgress(label: dryRun ? "dry run" : "rebuild")
             let budget = try memoryBudget()
             let report = try CLIFailure.wrap {
-                try engine(directory).rebuild(tenant: record.id, projections: all ? [] : projection, dryRun: dryRun,
-                                              differenceLimit: limit, memoryBudget: budget) {
+                try stores(directory).store(for: record.id).rebuild(
+                    projections: all ? [] : projection, dryRun: dryRun, differenceLimit: limit, memoryBudget: budget
+                ) {
                     progress.update($0, of: $1)
                 }
             }

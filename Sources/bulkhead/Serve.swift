@@ -52,7 +52,7 @@ extension Bulkhead {
             var services: [any ServiceLifecycle.Service] = [buildApplication(service)]
             if !noMaintenance {
                 services.append(MaintenanceScheduler(
-                    engine: service.engine, interval: .seconds(maintenanceInterval), logger: logger))
+                    stores: service.stores, interval: .seconds(maintenanceInterval), logger: logger))
             }
             let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -85,6 +85,11 @@ import Workflows
         Row(ServiceError.notFound("no such project"), .notFound, exit: 2, status: 404),
         Row(ServiceError(.serviceUnavailable, code: "unavailable", message: "busy"), .unavailable,
             exit: 75, status: 503),
+        Row(TenantStoreError.writerBusy(tenant: tenant, waiting: 4096), .unavailable, exit: 75, status: 503),
+        Row(TenantStoreError.heavyWorkBusy(limit: 4), .unavailable, exit: 75, status: 503),
+        Row(AuditExportError.invalid(field: "from", reason: "positions start at 1"), .invalid, exit: 1, status: 400),
+        Row(AuditExportError.destinationNotEmpty("/e"), .conflict, exit: 3, status: 409),
+        Row(AuditExportError.cannotWrite("/e/events.jsonl"), .storage, exit: 5, status: 500),
         Row(ServiceError.internalError, .internal, exit: 5, status: 500),
         Row(CancellationError(), .internal, exit: 5, status: 500),
     ]
@@ -163,6 +168,20 @@ import Workflows
     static func covers(_ error: DemoError) {
         switch error {
         case .notEmpty, .missingID: break
+        }
+    }
+
+    /// Fails to compile when a case is added to an error enum: give it a row in ``rows``.
+    static func covers(_ error: TenantStoreError) {
+        switch error {
+        case .writerBusy, .heavyWorkBusy: break
+        }
+    }
+
+    /// Fails to compile when a case is added to an error enum: give it a row in ``rows``.
+    static func covers(_ error: AuditExportError) {
+        switch error {
+        case .invalid, .destinationNotEmpty, .cannotWrite: break
         }
     }
 }

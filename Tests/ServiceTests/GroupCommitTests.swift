@@ -1,6 +1,6 @@
 import Domain
 import Foundation
-import Projections
+@testable import Projections
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -50,32 +50,30 @@ import Testing
         let world = try ServiceWorld()
         let tenant = world.alpha.tenant
         try world.addUsers(["a@alpha.example"], to: tenant)
-        let committer = world.service.committer.committer(for: tenant)
+        let committer = try world.service.stores.store(for: tenant)
         let before = try world.head(tenant)
         let limit = committer.maxPending
-        committer.queue.suspend()
+        committer.writerQueue.suspend()
         let outcomes = try await withThrowingTaskGroup(of: Result<CommandOutcome, any Error>.self) { group in
             for index in 0..<limit {
                 group.addTask {
-                    do { return .success(try await committer.submit(CreateProject(name: "Queued \(index)"), actor: "a@alpha.example")) } catch { return .failure(error) }
+                    do { return .success(try await committer.write(CreateProject(name: "Queued \(index)"), actor: "a@alpha.example")) } catch { return .failure(error) }
                 }
             }
             while committer.pendingCount < limit { try await Task.sleep(for: .milliseconds(5)) }
             // One more than the queue holds: turned away at once, while the others wait.
             let extra: Result<CommandOutcome, any Error>
-            do { extra = .success(try await committer.submit(CreateProject(name: "One too many"), actor: "a@alpha.example")) } catch { extra = .failure(error) }
-            committer.queue.resume()
+            do { extra = .success(try await committer.write(CreateProject(name: "One too many"), actor: "a@alpha.example")) } catch { extra = .failure(error) }
+            committer.writerQueue.resume()
             var outcomes = [extra]
             for try await outcome in group { outcomes.append(outcome) }
             return outcomes
         }
-        let refused = outcomes.compactMap { outcome -> ServiceError? in
-            if case .failure(let error as ServiceError) = outcome { return error }
+        let refused = outcomes.compactMap { outcome -> TenantStoreError? in
+            if case .failure(let error as TenantStoreError) = outcome { return error }
             return nil
         }
-        #expect(refused.count == 1)
-        #expect(refused.first?.status == .serviceUnavailable)
-        #expect(refused.first?.code == "unavailable")
+        #expect(refused == [.writerBusy(tenant: tenant, waiting: limit)])
         #expect(outcomes.filter { (try? $0.get()) != nil }.count == limit)
         #expect(try world.head(tenant) == before + UInt64(limit))
     }
@@ -84,11 +82,11 @@ import Testing
         let world = try ServiceWorld()
         let tenant = world.alpha.tenant
         try world.addUsers(["a@alpha.example"], to: tenant)
-        let committer = world.service.committer.committer(for: tenant)
+        let committer = try world.service.stores.store(for: tenant)
         let before = try world.head(tenant)
         let id = UUID()
         // Hold the tenant's queue so that every command is waiting when the commit starts.
-        committer.queue.suspend()
+        committer.writerQueue.suspend()
         let commands: [any Command] = [
             CreateProject(projectId: id, name: "First"),
             CreateProject(projectId: id, name: "Same id"),          // refused: decided after the first
@@ -98,11 +96,11 @@ import Testing
         let results = try await withThrowingTaskGroup(of: (Int, Result<CommandOutcome, any Error>).self) { group in
             for (index, command) in commands.enumerated() {
                 group.addTask {
-                    do { return (index, .success(try await committer.submit(command, actor: "a@alpha.example"))) } catch { return (index, .failure(error)) }
+                    do { return (index, .success(try await committer.write(command, actor: "a@alpha.example"))) } catch { return (index, .failure(error)) }
                 }
             }
             while committer.pendingCount < commands.count { try await Task.sleep(for: .milliseconds(5)) }
-            committer.queue.resume()
+            committer.writerQueue.resume()
             var results: [Int: Result<CommandOutcome, any Error>] = [:]
             for try await (index, result) in group { results[index] = result }
             return results
@@ -118,13 +116,13 @@ import Testing
     @Test func tenantsCommitInParallelOnTheirOwnQueues() async throws {
         let world = try ServiceWorld()
         try world.addUsers(["b@beta.example"], to: world.beta.tenant)
-        let alpha = world.service.committer.committer(for: world.alpha.tenant)
-        let beta = world.service.committer.committer(for: world.beta.tenant)
+        let alpha = try world.service.stores.store(for: world.alpha.tenant)
+        let beta = try world.service.stores.store(for: world.beta.tenant)
         #expect(alpha !== beta)
         // A's queue held does not hold B.
-        alpha.queue.suspend()
-        let outcome = try await beta.submit(CreateProject(name: "Independent"), actor: "b@beta.example")
+        alpha.writerQueue.suspend()
+        let outcome = try await beta.write(CreateProject(name: "Independent"), actor: "b@beta.example")
         #expect(outcome.tenant == world.beta.tenant)
-        alpha.queue.resume()
+        alpha.writerQueue.resume()
     }
 }

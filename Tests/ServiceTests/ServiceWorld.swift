@@ -55,7 +55,7 @@ final class ServiceWorld: @unchecked Sendable {
     let beta: Seeded
 
     init(streamMaxDuration: Duration = .milliseconds(400), streamKeepAlive: Duration = .seconds(15),
-         maxHeavyRequests: Int = 4, logger custom: Logger? = nil,
+         streamPollInterval: Duration = .milliseconds(20), maxHeavyRequests: Int = 4, logger custom: Logger? = nil,
          partitionOptions: EnvironmentOptions = .init()) throws {
         path = NSTemporaryDirectory() + "bulkhead-service-\(UUID().uuidString)"
         data = try DataDirectory(path: path, partitionOptions: partitionOptions)
@@ -63,7 +63,7 @@ final class ServiceWorld: @unchecked Sendable {
         var logger = custom ?? Logger(label: "bulkhead.service.tests")
         if custom == nil { logger.logLevel = .critical }
         service = BulkheadService(
-            ServiceConfiguration(dataPath: path, clock: clock, streamPollInterval: .milliseconds(20), streamMaxDuration: streamMaxDuration, streamKeepAlive: streamKeepAlive, maxHeavyRequests: maxHeavyRequests, logger: logger),
+            ServiceConfiguration(dataPath: path, clock: clock, streamPollInterval: streamPollInterval, streamMaxDuration: streamMaxDuration, streamKeepAlive: streamKeepAlive, maxHeavyRequests: maxHeavyRequests, logger: logger),
             data: data)
         alpha = try Self.seed(service, clock: clock, slug: "alpha", label: "Alpha")
         beta = try Self.seed(service, clock: clock, slug: "beta", label: "Beta")

@@ -134,7 +134,7 @@ extension ProjectionBench {
             // The projectors alone: every projection computed in memory (an as-of view of the
             // head), nothing written: what the fold costs with today's projectors.
             let head = try partition.head().position
-            try engine.asOf(tenant: tenant, position: head) { _ in }
+            try Stores(engine: engine).store(for: tenant).asOf(position: head) { _ in }
             events = head
         case let floor where floor.hasPrefix("floor-"):
             let selected = floor == "floor-all" ? Projectors.all : [try Projectors.named(String(floor.dropFirst(6)))]
@@ -149,7 +149,8 @@ extension ProjectionBench {
             exit(0)
         default:
             let names = phase == "all" || phase == "spill" ? [] : [phase]
-            let report = try engine.rebuild(tenant: tenant, projections: names, dryRun: false, memoryBudget: budget)
+            let report = try Stores(engine: engine).store(for: tenant).rebuild(
+                projections: names, dryRun: false, memoryBudget: budget)
             let (seconds, cpu) = (now() - start, cpuSeconds() - startCPU)
             usleep(10_000)
             print(report.events, seconds, cpu, max(peakAnonKiB, statusKiB("RssAnon")), statusKiB("VmHWM"),

@@ -139,7 +139,7 @@ func runWriter(_ options: Options) throws -> Never {
     guard let path = options.data, !options.tenants.isEmpty else { fail("writer needs --data and --tenants", code: 64) }
     let data = try DataDirectory(path: path)
     let clock = ManualClock(Date(timeIntervalSince1970: options.clock))
-    let engine = TenantEngine(data: data, clock: clock)
+    let stores = Stores(engine: TenantEngine(data: data, clock: clock))
     let seed = options.seed ?? Options.clockSeed()
     var rng = SeededRandom(seed: seed)
     var sources: [TenantID: CommandSource] = [:]
@@ -154,7 +154,8 @@ func runWriter(_ options: Options) throws -> Never {
         let size = rng.below(4) == 0 ? 1 + rng.below(6) : 1
         var batch: [(command: any Command, actor: String)] = []
         for _ in 0..<size { batch.append((source.next(), actors[rng.below(actors.count)])) }
-        let results = try engine.execute(batch: batch, tenant: tenant)
+        let store = try stores.store(for: tenant)
+        let results = try store.write(batch: batch)
         // The commit has returned: read back the events' ids at their positions and acknowledge.
         var positions: [UInt64] = []
         for case .success(let outcome) in results {
@@ -163,8 +164,7 @@ func runWriter(_ options: Options) throws -> Never {
         }
         sources[tenant] = source
         if !positions.isEmpty {
-            let partition = try data.partition(for: tenant)
-            let lines: [String] = try partition.read { log in
+            let lines: [String] = try store.readLog { log in
                 try positions.map { position in
                     guard let event = try log.event(at: position) else {
                         fail("tenant \(tenant): position \(position) was reported appended but cannot be read back", code: 1)
@@ -185,11 +185,12 @@ let writerActors = ["ana@example.com", "ana+alias@example.com", "bo@example.com"
 func runRebuilder(_ options: Options) throws -> Never {
     guard let path = options.data, !options.tenants.isEmpty else { fail("rebuild needs --data and --tenants", code: 64) }
     let data = try DataDirectory(path: path)
-    let engine = TenantEngine(data: data, clock: ManualClock(Date(timeIntervalSince1970: options.clock)))
+    let clock = ManualClock(Date(timeIntervalSince1970: options.clock))
+    let stores = Stores(engine: TenantEngine(data: data, clock: clock))
     var rng = SeededRandom(seed: options.seed ?? Options.clockSeed())
     while true {
         let tenant = options.tenants[rng.below(options.tenants.count)]
-        let report = try engine.rebuild(tenant: tenant, projections: [], dryRun: false, memoryBudget: options.memory)
+        let report = try stores.store(for: tenant).rebuild(projections: [], dryRun: false, memoryBudget: options.memory)
         emit("rebuilt \(tenant) \(report.events) \(report.spilledRuns)\n")
     }
 }
@@ -407,7 +408,8 @@ final class Driver {
     /// Opens the store as a new process would and checks everything; nil when all holds.
     func checkStore(rebuildAgain: Bool) throws -> String? {
         let directory = try DataDirectory(path: data)
-        let engine = TenantEngine(data: directory, clock: ManualClock(Date(timeIntervalSince1970: options.clock)))
+        let clock = ManualClock(Date(timeIntervalSince1970: options.clock))
+        let stores = Stores(engine: TenantEngine(data: directory, clock: clock))
         for tenant in tenants {
             let partition: Partition
             do {
@@ -429,23 +431,26 @@ final class Driver {
                 return nil
             }
             if let missing { return "tenant \(tenant): \(missing)" }
-            let drift = try engine.check(tenant: tenant)
+            let store = try stores.store(for: tenant)
+            let drift = try store.check()
             guard drift.count == 0 else {
                 return "tenant \(tenant): \(drift.count) projection differences after the kill, first \(drift.differences.first.map { "\($0.projection) \($0.change) \($0.key)" } ?? "?")"
             }
             if rebuildAgain {
-                let rebuilt = try engine.rebuild(tenant: tenant, projections: [], dryRun: false,
-                                                 memoryBudget: [1, 1 << 14, TenantEngine.defaultRebuildMemory][rng.below(3)])
+                let rebuilt = try store.rebuild(projections: [], dryRun: false,
+                                                memoryBudget: [1, 1 << 14, TenantEngine.defaultRebuildMemory][rng.below(3)])
                 guard rebuilt.differenceCount == 0 else {
                     return "tenant \(tenant): the rebuild after the kill changed \(rebuilt.differenceCount) projection entries"
                 }
-                let after = try engine.check(tenant: tenant)
+                let after = try store.check()
                 guard after.count == 0 else { return "tenant \(tenant): \(after.count) differences after rebuilding again" }
             }
         }
         // The store takes writes again after the kill.
         if let tenant = tenants.first {
-            let outcome = try engine.execute(AddUser(email: "after-\(UUID().uuidString.prefix(8).lowercased())@example.com", displayName: "After"), tenant: tenant, actor: "driver@example.com")
+            let outcome = try stores.store(for: tenant).write(
+                AddUser(email: "after-\(UUID().uuidString.prefix(8).lowercased())@example.com", displayName: "After"),
+                actor: "driver@example.com")
             if let position = outcome.positions?.lowerBound {
                 let id: UUID? = try directory.partition(for: tenant).read { try $0.event(at: position)?.eventID }
                 if let id { acknowledged.events[tenant, default: [:]][position] = id }

@@ -23,9 +23,10 @@ guard arguments.count == 4, arguments[0] == "rebuild", let tenant = TenantID(arg
     fail("usage: projections-child rebuild DATA_DIR TENANT_UUID COUNT", code: 64)
 }
 do {
-    let engine = TenantEngine(data: try DataDirectory(path: arguments[1]), clock: SystemClock())
+    let stores = Stores(engine: TenantEngine(data: try DataDirectory(path: arguments[1]), clock: SystemClock()))
+    let store = try stores.store(for: tenant)
     for n in 1...count {
-        _ = try engine.rebuild(tenant: tenant, projections: [], dryRun: false)
+        _ = try store.rebuild(projections: [], dryRun: false)
         if n % 10 == 0 || n == count { FileHandle.standardOutput.write(Data("rebuilt \(n)\n".utf8)) }
     }
 } catch {

@@ -25,18 +25,12 @@ struct AuditController {
         let from = try EventController.number(request, "from", default: 1, range: 1...UInt64.max)
         let to: UInt64? = request.uri.queryParameters["to"] == nil
             ? nil : try EventController.number(request, "to", default: 0, range: 1...UInt64.max)
-        let (data, tenant) = (service.data, context.tenant)
-        let (partition, plan) = try await Offload.run { () throws -> (Partition, AuditExport.Plan) in
-            guard let record = try data.catalog.tenant(tenant) else {
-                throw EventLogError.unknownTenant(tenant.description, suggestions: [])
-            }
-            let partition = try data.partition(for: tenant)
-            do {
-                return (partition, try partition.read { try AuditExport.plan($0, tenant: record, from: from, to: to) })
-            } catch let AuditExportError.invalid(field, reason) {
-                throw ServiceError.invalid(field, reason)
-            }
+        let tenant = context.tenant
+        guard let record = try service.data.catalog.tenant(tenant) else {
+            throw EventLogError.unknownTenant(tenant.description, suggestions: [])
         }
+        let store = try await service.withStore(tenant) { $0 }
+        let plan = try await store.readLog { try AuditExport.plan($0, tenant: record, from: from, to: to) }
         let clock = service.configuration.clock
         let logger = context.logger
         var headers = HTTPFields()
@@ -50,9 +44,7 @@ struct AuditController {
                 let position = next
                 let lines: [AuditExport.Line]
                 do {
-                    lines = try await Offload.run {
-                        try partition.read { try AuditExport.page($0, plan, from: position) }
-                    }
+                    lines = try await store.readLog { try AuditExport.page($0, plan, from: position) }
                 } catch {
                     // The status is sent: the stream ends without a manifest, which a verifier refuses.
                     logger.error("audit export failed", metadata: ["error": .string(String(describing: error))])

@@ -11,8 +11,8 @@ import Workflows
 /// The body is the command's JSON (`Schemas/commands/<name>.schema.json`; an empty body is `{}`),
 /// at most `CommandCatalog.maxBodyBytes`. The actor recorded on the events is the
 /// `X-Bulkhead-Actor` header; the id of the API key is recorded beside it. Commands of one tenant
-/// that arrive together share one durable commit (``TenantCommitter``). Nothing is written unless
-/// the answer is 200.
+/// that arrive together share one durable commit (``TenantStore``). Nothing is written unless the
+/// answer is 200.
 struct CommandController {
     static var actorHeader: HTTPField.Name { HTTPField.Name("X-Bulkhead-Actor")! }
 
@@ -47,8 +47,9 @@ struct CommandController {
         let command = try CommandCatalog.decode(name: name, json: body.isEmpty ? Data("{}".utf8) : body)
         // The key's id is recorded on the events (record format 2): the audit trail shows both the
         // person the application vouched for and the credential it used.
-        let outcome = try await service.committer.submit(
-            command, tenant: context.tenant, actor: actor, apiKeyID: context.apiKeyID)
+        let outcome = try await service.withStore(context.tenant) {
+            try await $0.write(command, actor: actor, apiKeyID: context.apiKeyID)
+        }
         context.logger.debug("command applied", metadata: ["command": .string(name), "events": .stringConvertible(outcome.events.count)])
         return try JSONResponse.encode(CommandResult(outcome))
     }

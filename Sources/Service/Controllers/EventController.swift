@@ -25,9 +25,8 @@ struct EventController {
     @Sendable func page(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let from = try Self.number(request, "from", default: 1, range: 1...UInt64.max)
         let limit = Int(try Self.number(request, "limit", default: 100, range: 1...UInt64(Self.maxPage)))
-        let (data, tenant) = (service.data, context.tenant)
-        let (lines, head) = try await Offload.run {
-            try data.partition(for: tenant).read { log in (try Self.render(log, from: from, limit: limit), try log.head().position) }
+        let (lines, head) = try await service.withStore(context.tenant) { store in
+            try await store.readLog { log in (try Self.render(log, from: from, limit: limit), try log.head().position) }
         }
         let next = from + UInt64(lines.count)
         return JSONResponse.text("{\"events\":[\(lines.map(\.json).joined(separator: ","))],\"head\":\(head),\"next\":\(next)}")
@@ -35,8 +34,9 @@ struct EventController {
 
     /// `GET /v1/events/stream?from=N`: every envelope from N (or after the `Last-Event-ID` a
     /// reconnecting client sends) as an SSE `message` with `id:` its position and `event:` its
-    /// type; then new events as they are committed (the log's head is polled every
-    /// `streamPollInterval`), keep-alive comments when idle, and the end of the stream after
+    /// type; then new events as they are committed (the stream wakes on each commit made through
+    /// the tenant's ``TenantStore``, and looks at the log every `streamPollInterval` for commits of
+    /// other processes), keep-alive comments when idle, and the end of the stream after
     /// `streamMaxDuration` (the client reconnects with `Last-Event-ID`). The stream also ends when
     /// the server shuts down gracefully (so shutdown does not wait for it) and when the key that
     /// opened it is revoked (checked every `streamKeepAlive`, busy or idle).
@@ -50,8 +50,8 @@ struct EventController {
             from = position + 1
         }
         let start = from
-        let (data, tenant) = (service.data, context.tenant)
-        let partition = try await Offload.run { try data.partition(for: tenant) }
+        let tenant = context.tenant
+        let store = try await service.withStore(tenant) { $0 }
         let verifier = service.verifier
         let keyID = context.apiKeyID
         let service = service
@@ -82,18 +82,10 @@ struct EventController {
                     ending = "the server is shutting down"
                     break
                 }
-                if clock.now - lastKeyCheck >= configuration.streamKeepAlive {
-                    lastKeyCheck = clock.now
-                    if let keyID, try await Offload.run({ try verifier.isRevoked(tenant: tenant, keyID: keyID) }) {
-                        try await writer.write(ByteBuffer(string: "event: error\ndata: {\"error\":{\"code\":\"unauthorized\",\"message\":\"the API key was revoked\"}}\n\n"))
-                        try await writer.finish(nil)
-                        return
-                    }
-                }
                 let lines: [RenderedEvent]
                 do {
                     let from = next
-                    lines = try await Offload.run { try partition.read { log in try Self.render(log, from: from, limit: Self.maxPage) } }
+                    lines = try await store.readLog { log in try Self.render(log, from: from, limit: Self.maxPage) }
                 } catch {
                     logger.error("event stream failed", metadata: ["error": .string(String(describing: error))])
                     try await writer.write(ByteBuffer(string: "event: error\ndata: {\"error\":{\"code\":\"internal\",\"message\":\"the stream failed; reconnect with Last-Event-ID\"}}\n\n"))
@@ -105,13 +97,28 @@ struct EventController {
                     try await writer.write(ByteBuffer(string: text))
                     next = last.position + 1
                     lastWrite = clock.now
-                    continue
                 }
+                // The key is checked after what was read is sent: events committed before the stream
+                // looked reach it, then a revoked key ends it (checked once per keep-alive interval).
+                if clock.now - lastKeyCheck >= configuration.streamKeepAlive {
+                    lastKeyCheck = clock.now
+                    if let keyID, try await verifier.isRevoked(tenant: tenant, keyID: keyID) {
+                        try await writer.write(ByteBuffer(string: "event: error\ndata: {\"error\":{\"code\":\"unauthorized\",\"message\":\"the API key was revoked\"}}\n\n"))
+                        try await writer.finish(nil)
+                        return
+                    }
+                }
+                if !lines.isEmpty { continue }
                 if clock.now - lastWrite >= configuration.streamKeepAlive {
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     lastWrite = clock.now
                 }
-                try await Task.sleep(for: configuration.streamPollInterval)
+                // Woken by the next commit through the store, or, for commits it is not told about,
+                // by the fallback interval; never later than the next keep-alive, key check or the end.
+                let now = clock.now
+                let wake = min(configuration.streamPollInterval, lastWrite + configuration.streamKeepAlive - now,
+                               lastKeyCheck + configuration.streamKeepAlive - now, deadline - now)
+                _ = await store.waitForCommit(after: next - 1, timeout: max(wake, .zero))
             }
             try await writer.write(ByteBuffer(string: ": \(ending); reconnect with Last-Event-ID to go on\n\n"))
             try await writer.finish(nil)

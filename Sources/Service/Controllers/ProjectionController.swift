@@ -34,16 +34,14 @@ struct ProjectionController {
     @Sendable func rebuild(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let body = try await RequestBodyLimit.collectJSON(request, limit: 16 * 1024)
         let input = try StrictJSON.decode(RebuildRequest.self, from: body.isEmpty ? Data("{}".utf8) : body)
-        let engine = service.engine
         let metrics = service.metrics
         let tenant = context.tenant
         let dryRun = input.dryRun ?? false
         let memory = service.configuration.rebuildMemory
         let started = DispatchTime.now().uptimeNanoseconds
         do {
-            let report = try await Offload.heavy(service.heavyWork) {
-                try engine.rebuild(tenant: tenant, projections: input.projections ?? [], dryRun: dryRun,
-                                   memoryBudget: memory)
+            let report = try await service.withStore(tenant) { store in
+                try await store.rebuild(projections: input.projections ?? [], dryRun: dryRun, memoryBudget: memory)
             }
             metrics.rebuild(tenant: tenant, result: dryRun ? "dry_run" : "rebuilt", nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
             context.logger.info("rebuilt projections", metadata: ["projections": .string(report.projections.joined(separator: ",")), "dryRun": .stringConvertible(dryRun)])

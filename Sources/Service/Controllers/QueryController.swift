@@ -119,22 +119,17 @@ struct QueryController {
 
     /// Runs `body` over the tenant's live projections, or over projections computed as of `asOf`.
     private func view<R: Sendable>(_ request: Request, _ context: TenantRequestContext, _ body: @escaping @Sendable (TenantView) throws -> R) async throws -> R {
-        let engine = service.engine
-        let tenant = context.tenant
         guard let asOf = request.uri.queryParameters["asOf"].map(String.init) else {
-            // A live read is one short LMDB read transaction, but opening a projection table (after
-            // a rebuild switched generations, say) can wait on LMDB's writer lock: off the pool.
-            return try await Offload.run { try engine.read(tenant: tenant, body) }
+            return try await service.withStore(context.tenant) { try await $0.read(body) }
         }
-        let heavyWork = service.heavyWork
         if let position = UInt64(asOf) {
-            return try await Offload.heavy(heavyWork) { try engine.asOf(tenant: tenant, position: position, body) }
+            return try await service.withStore(context.tenant) { try await $0.asOf(position: position, body) }
         }
         guard let time = Timestamp.parse(asOf) else {
             throw ServiceError.invalid(
                 "asOf", "\(Echo.quote(asOf)) is neither a log position nor an ISO 8601 time such as 2026-01-05T10:00:00Z")
         }
-        return try await Offload.heavy(heavyWork) { try engine.asOf(tenant: tenant, time: time, body) }
+        return try await service.withStore(context.tenant) { try await $0.asOf(time: time, body) }
     }
 
     private func uuid(_ context: TenantRequestContext, _ name: String) throws -> UUID {

@@ -24,10 +24,9 @@ struct APIKeyMiddleware: RouterMiddleware {
         }
         let key = String(decoding: parts[1], as: UTF8.self).trimmingCharacters(in: .whitespaces)
         guard !key.isEmpty, key.utf8.count <= 256 else { throw ServiceError.unauthorized("unknown API key") }
-        // Off the cooperative pool: opening a tenant's environment or a projection table can wait
-        // on LMDB's writer lock, which a commit holds through its fsync.
-        let verifier = verifier
-        let verified = try await Offload.run { try verifier.verify(key: key) }
+        // On the stores' read pool, off the cooperative one: opening a tenant's environment or a
+        // projection table is blocking work.
+        let verified = try await verifier.verify(key: key)
         var context = context
         context.authenticatedTenant = verified.tenant
         context.apiKeyID = verified.keyID
