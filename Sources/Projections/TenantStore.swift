@@ -97,7 +97,9 @@ public final class TenantStore: Sendable {
     public func write(_ command: any Command, actor: String, apiKeyID: UUID? = nil) async throws -> CommandOutcome {
         try await withCheckedThrowingContinuation { continuation in
             do {
-                try enqueue(Pending(command: command, actor: actor, apiKeyID: apiKeyID) { continuation.resume(with: $0) })
+                try enqueue(Pending(command: command, actor: actor, apiKeyID: apiKeyID) {
+                    continuation.resume(with: $0)
+                })
             } catch {
                 continuation.resume(throwing: error)
             }

@@ -216,7 +216,8 @@ public final class Environment: @unchecked Sendable {
         guard openPaths.insert(canonical).inserted else {
             throw StorageError(
                 code: .alreadyOpen,
-                message: "this process already has the environment in \(canonical) open; LMDB allows one open per process",
+                message: "this process already has the environment in \(canonical) open; "
+                    + "LMDB allows one open per process",
                 context: "open environment \(path)")
         }
         return canonical
@@ -388,7 +389,8 @@ public final class Environment: @unchecked Sendable {
         defer { gate.unlock() }
         while resizing { gate.wait() }
         guard !closed else {
-            throw StorageError(code: .closed, message: "the environment was closed", context: "begin a transaction on \(path)")
+            throw StorageError(
+                code: .closed, message: "the environment was closed", context: "begin a transaction on \(path)")
         }
         activeTransactions += 1
     }

@@ -60,7 +60,8 @@ public enum EnvelopeJSON {
     ) throws -> Envelope {
         let event = try EventCatalog.decode(type: view.type, schemaVersion: view.schemaVersion, payload: view.payload)
         return Envelope(
-            actor: view.actor, apiKeyId: view.apiKeyID?.lowercased, causationId: view.causationID?.lowercased, correlationId: view.correlationID.lowercased,
+            actor: view.actor, apiKeyId: view.apiKeyID?.lowercased, causationId: view.causationID?.lowercased,
+            correlationId: view.correlationID.lowercased,
             eventId: view.eventID.lowercased, hash: Array(hash).hexString, payload: Payload(value: event.payload),
             position: view.position, previousHash: Array(previousHash).hexString,
             recordedAt: Timestamp.format(view.recordedAt), schemaVersion: view.schemaVersion, streamId: view.streamID,

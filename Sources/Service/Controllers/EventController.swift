@@ -88,7 +88,8 @@ struct EventController {
                     lines = try await store.readLog { log in try Self.render(log, from: from, limit: Self.maxPage) }
                 } catch {
                     logger.error("event stream failed", metadata: ["error": .string(String(describing: error))])
-                    try await writer.write(ByteBuffer(string: "event: error\ndata: {\"error\":{\"code\":\"internal\",\"message\":\"the stream failed; reconnect with Last-Event-ID\"}}\n\n"))
+                    try await writer.write(try Self.errorEvent(ServiceError(
+                        .internalServerError, code: "internal", message: "the stream failed; reconnect with Last-Event-ID")))
                     break
                 }
                 if let last = lines.last {
@@ -103,7 +104,7 @@ struct EventController {
                 if clock.now - lastKeyCheck >= configuration.streamKeepAlive {
                     lastKeyCheck = clock.now
                     if let keyID, try await verifier.isRevoked(tenant: tenant, keyID: keyID) {
-                        try await writer.write(ByteBuffer(string: "event: error\ndata: {\"error\":{\"code\":\"unauthorized\",\"message\":\"the API key was revoked\"}}\n\n"))
+                        try await writer.write(try Self.errorEvent(.unauthorized("the API key was revoked")))
                         try await writer.finish(nil)
                         return
                     }
@@ -124,6 +125,11 @@ struct EventController {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// An `error` event carrying `error`'s JSON body (the contract's `Error` object).
+    static func errorEvent(_ error: ServiceError) throws -> ByteBuffer {
+        ByteBuffer(string: "event: error\ndata: " + String(decoding: try error.body, as: UTF8.self) + "\n\n")
     }
 
     struct RenderedEvent: Sendable {
