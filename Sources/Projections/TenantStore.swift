@@ -299,13 +299,16 @@ public final class TenantStore: Sendable {
         }
     }
 
-    /// Rebuilds the tenant's projections on the heavy pool.
+    /// Rebuilds the tenant's projections on the heavy pool; `progress` is called between batches
+    /// of events with the position reached and the head (on the heavy pool's thread).
     public func rebuild(
-        projections names: [String], dryRun: Bool, memoryBudget: Int = TenantEngine.defaultRebuildMemory
+        projections names: [String], dryRun: Bool, memoryBudget: Int = TenantEngine.defaultRebuildMemory,
+        progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
     ) async throws -> RebuildReport {
         let (engine, tenant) = (engine, tenant)
         return try await heavy {
-            try engine.rebuild(tenant: tenant, projections: names, dryRun: dryRun, memoryBudget: memoryBudget)
+            try engine.rebuild(
+                tenant: tenant, projections: names, dryRun: dryRun, memoryBudget: memoryBudget, progress: progress)
         }
     }
 

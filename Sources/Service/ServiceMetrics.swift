@@ -2,6 +2,7 @@ import BulkheadCore
 import Foundation
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The service's metrics, recorded through swift-metrics into one Prometheus registry per process
 /// and shown by `GET /metrics`.
@@ -60,9 +61,50 @@ public final class ServiceMetrics: Sendable {
         Timer(label: "bulkhead_rebuild_duration_seconds", dimensions: []).recordNanoseconds(Int64(clamping: nanoseconds))
     }
 
+    /// Follows one rebuild's progress in `bulkhead_rebuild_events_folded_total` (events read by
+    /// rebuilds, a counter: its rate is the rebuilds' speed) and `bulkhead_rebuild_events_remaining`
+    /// (events the running rebuilds still have to read, summed over them).
+    func rebuildProgress() -> RebuildProgress { RebuildProgress() }
+
     /// Counts event streams opened and closed.
     func stream(opened: Bool) {
         let meter = Meter(label: "bulkhead_event_streams_open", dimensions: [])
         if opened { meter.increment() } else { meter.decrement() }
+    }
+}
+
+/// One rebuild's contribution to the rebuild progress metrics (``ServiceMetrics/rebuildProgress()``).
+final class RebuildProgress: Sendable {
+    private let state = Mutex<(reached: UInt64, remaining: UInt64)?>(nil)
+
+    init() {
+        // The series exists (at 0) from the first rebuild on, not only once one had events left.
+        Meter(label: "bulkhead_rebuild_events_remaining", dimensions: []).increment(by: 0)
+    }
+
+    /// Records that the rebuild has read the log up to `reached` of `head`.
+    func update(reached: UInt64, head: UInt64) {
+        let (folded, change) = state.withLock { state -> (UInt64, Double) in
+            let remaining = head > reached ? head - reached : 0
+            let before = state ?? (reached: 0, remaining: 0)
+            state = (reached, remaining)
+            let folded = reached > before.reached ? reached - before.reached : 0
+            return (folded, Double(remaining) - Double(before.remaining))
+        }
+        if folded > 0 {
+            Counter(label: "bulkhead_rebuild_events_folded_total", dimensions: []).increment(by: Int64(clamping: folded))
+        }
+        if change != 0 { Meter(label: "bulkhead_rebuild_events_remaining", dimensions: []).increment(by: change) }
+    }
+
+    /// Takes what the rebuild had left out of the remaining events (it ended, however it ended).
+    func finish() {
+        let remaining = state.withLock { state -> UInt64 in
+            defer { state = state.map { ($0.reached, 0) } }
+            return state?.remaining ?? 0
+        }
+        if remaining > 0 {
+            Meter(label: "bulkhead_rebuild_events_remaining", dimensions: []).decrement(by: Double(remaining))
+        }
     }
 }

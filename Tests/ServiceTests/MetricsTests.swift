@@ -38,6 +38,31 @@ import Testing
         }
     }
 
+    /// A rebuild's progress shows in the metrics: the events it read, and none left once it ended.
+    @Test func aRebuildsProgressIsInTheMetrics() async throws {
+        let world = try ServiceWorld()
+        let head = try world.head(world.alpha.tenant)
+        try await world.app().test(.router) { client in
+            let before = Self.plain(in: try await client.call(.get, "/metrics", key: nil).text,
+                                    "bulkhead_rebuild_events_folded_total") ?? 0
+            let rebuilt = try await client.call(.post, "/v1/projections/rebuild", key: world.alpha.key, body: "{}")
+            #expect(rebuilt.status == 200, "\(rebuilt.text)")
+            let metrics = try await client.call(.get, "/metrics", key: nil).text
+            let folded = try #require(Self.plain(in: metrics, "bulkhead_rebuild_events_folded_total"), "\(metrics)")
+            // Other tests in this process rebuild too: at least this tenant's events were added.
+            #expect(folded - before >= Double(head), "folded \(before) -> \(folded), head \(head)")
+            #expect(Self.plain(in: metrics, "bulkhead_rebuild_events_remaining") != nil, "\(metrics)")
+        }
+    }
+
+    /// The value of an unlabelled series.
+    static func plain(in text: String, _ name: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return line.split(separator: " ").last.flatMap { Double($0) }
+        }
+        return nil
+    }
+
     @Test func theRequestLogLineCarriesTheTenant() async throws {
         let log = CapturedLog()
         let world = try ServiceWorld(logger: log.logger())

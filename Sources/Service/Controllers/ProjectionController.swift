@@ -39,9 +39,13 @@ struct ProjectionController {
         let dryRun = input.dryRun ?? false
         let memory = service.configuration.rebuildMemory
         let started = DispatchTime.now().uptimeNanoseconds
+        let progress = metrics.rebuildProgress()
+        defer { progress.finish() }
         do {
             let report = try await service.withStore(tenant) { store in
-                try await store.rebuild(projections: input.projections ?? [], dryRun: dryRun, memoryBudget: memory)
+                try await store.rebuild(projections: input.projections ?? [], dryRun: dryRun, memoryBudget: memory) {
+                    progress.update(reached: $0, head: $1)
+                }
             }
             metrics.rebuild(tenant: tenant, result: dryRun ? "dry_run" : "rebuilt", nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
             context.logger.info("rebuilt projections", metadata: ["projections": .string(report.projections.joined(separator: ",")), "dryRun": .stringConvertible(dryRun)])
