@@ -67,7 +67,7 @@ struct Rebuilder {
         }
         // 2. Fold the log into memory, batch by batch, spilling when over the budget.
         let states = Dictionary(uniqueKeysWithValues: projectors.map { ($0.name, FoldState(name: $0.name)) })
-        let stores = states.mapValues { ProjectionStore(.fold($0), capacity: min(batchEvents * 2, 1 << 16)) }
+        let stores = states.mapValues { ProjectionStore(.fold($0)) }
         var position: UInt64 = 0
         var events: UInt64 = 0
         var peak = 0
@@ -91,11 +91,11 @@ struct Rebuilder {
                 let reader = partition.reader(in: tx)
                 let (n, last) = try Self.feed(reader, from: position + 1, limit: batchEvents, until: nil,
                                               projectors: projectors, stores: stores)
-                for store in stores.values { try store.flush() }
                 return (n, last, try reader.head().position)
             }
             events += n
             position = max(position, last)
+            for state in states.values { state.settle() }
             peak = max(peak, held())
             if held() > memoryBudget { try spill() }
             progress?(position, head)
@@ -112,6 +112,7 @@ struct Rebuilder {
                 if try !projector.finish(store, budget: Self.finishStep) { done = false }
                 try store.flush()
             }
+            for state in states.values { state.settle() }
             peak = max(peak, held())
             if done { break }
             if held() > memoryBudget {
@@ -134,16 +135,7 @@ struct Rebuilder {
                         guard let table = try tx.openTable(named: name, create: false) else {
                             throw ProjectionError.notBuilt(projector.name)
                         }
-                        var i = next
-                        var written = 0
-                        while i < keys.count, written < transactionBytes {
-                            if let value = state.entries[keys[i]] ?? nil {
-                                try tx.put(table, key: keys[i], value: value, flags: .append)
-                                written += keys[i].count + value.count + 16
-                            }
-                            i += 1
-                        }
-                        return i
+                        return try state.append(keys, from: next, tx, table, maxBytes: transactionBytes)
                     }
                 }
             } else {
@@ -342,15 +334,25 @@ struct Rebuilder {
     static func memoryProjection(
         _ reader: LogReader, projectors: [any Projector], upTo position: UInt64?, until: Date?
     ) throws -> [String: MemoryTable] {
-        var tables: [String: MemoryTable] = [:]
-        for projector in projectors { tables[projector.name] = MemoryTable() }
-        let stores = tables.mapValues { ProjectionStore(.memory($0)) }
+        // Folded as a rebuild folds (records decoded once, changed in place), never spilled, then
+        // each record encoded once into its table.
+        var states: [String: FoldState] = [:]
+        for projector in projectors { states[projector.name] = FoldState(name: projector.name) }
+        let stores = states.mapValues { ProjectionStore(.fold($0)) }
         let limit = position.map { Int(clamping: $0) } ?? .max
         _ = try feed(reader, from: 1, limit: limit, until: until, projectors: projectors, stores: stores)
+        var tables: [String: MemoryTable] = [:]
+        var writer = ByteWriter(capacity: 4096)
         for projector in projectors {
-            guard let store = stores[projector.name] else { continue }
+            guard let store = stores[projector.name], let state = states[projector.name] else { continue }
             try projector.finish(store)
-            try store.flush()
+            let table = MemoryTable()
+            table.entries.reserveCapacity(state.entries.count)
+            for (key, entry) in state.entries {
+                writer.reset()
+                if FoldState.encode(entry, into: &writer) { table.entries[key] = writer.exactCopy() }
+            }
+            tables[projector.name] = table
         }
         return tables
     }

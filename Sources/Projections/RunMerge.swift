@@ -69,6 +69,7 @@ struct RunMerge {
     mutating func write(_ tx: WriteTransaction, from spillTable: Table, to target: Table, maxBytes: Int) throws {
         let bufferBytes = max(64 << 10, maxBytes / max(1, runs.count) / 4)
         var written = 0
+        var writer = ByteWriter(capacity: 4096)
         // Each run's next key, kept apart so that choosing the smallest compares keys and nothing else.
         var heads: [Key?] = []
         for i in runs.indices {
@@ -87,11 +88,12 @@ struct RunMerge {
             }
             var value: [UInt8]?
             if newest >= 0 { value = runs[newest].buffer[runs[newest].index].1 }
+            var fromMemory = false
             if memoryIndex < memoryKeys.count {
                 let head = memoryKeys[memoryIndex]
                 if smallest.map({ head <= $0 }) ?? true {
                     smallest = head
-                    value = state.entries[head] ?? nil
+                    fromMemory = true
                 }
             }
             guard let key = smallest else {
@@ -104,7 +106,14 @@ struct RunMerge {
                 heads[i] = runs[i].head
             }
             if memoryIndex < memoryKeys.count, memoryKeys[memoryIndex] == key { memoryIndex += 1 }
-            if let value {
+            if fromMemory {
+                // Memory's records are encoded here, once.
+                writer.reset()
+                if FoldState.encode(state.entries[key], into: &writer) {
+                    try tx.put(target, key: key, value: writer.bytes, flags: .append)
+                    written += key.count + writer.bytes.count + 16
+                }
+            } else if let value {
                 try tx.put(target, key: key, value: value, flags: .append)
                 written += key.count + value.count + 16
             }
