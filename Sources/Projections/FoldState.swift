@@ -18,8 +18,11 @@ import Storage
 ///
 /// Memory is estimated, not measured: each entry costs its key and value bytes plus a fixed
 /// overhead for the dictionary slot and the value's storage (``entryOverhead``); a decoded record
-/// counts its encoded size (measured by ``settle()``, for the records changed since the last
-/// call) and its object's inline size. Each run keeps a Bloom filter of 10 bits per key.
+/// counts its object's inline size and its encoded size. ``settle()`` sizes the records changed
+/// since its last call: one in ``sampleEvery`` (and every record of a type seen fewer than
+/// ``sampleMinimum`` times) is encoded and measured, the others count their type's mean so far,
+/// so that the estimate does not cost an encoding of every record changed. Each run keeps a
+/// Bloom filter of 10 bits per key.
 final class FoldState {
     /// An entry held in memory.
     enum Entry {
@@ -52,14 +55,28 @@ final class FoldState {
     private var sortedKinds: [UInt8: [Key]] = [:]
     /// Reused to measure records and to encode them for ``get(_:)``.
     private var scratch = ByteWriter(capacity: 512)
+    /// Per record type, the bytes and number of the records measured: their mean sizes the others.
+    private var measured: [ObjectIdentifier: (bytes: Int, count: Int)] = [:]
+    /// Records sized by ``settle()`` so far, for choosing which to measure.
+    private var sized = 0
+    /// One changed record in this many is measured by ``settle()``.
+    static let sampleEvery = 8
+    /// Records of a type measured before its mean sizes the others.
+    static let sampleMinimum = 64
+    /// Kinds whose sorted keys are kept up to date by insertions and removals while they are
+    /// at most this many; larger ones are sorted again when next scanned.
+    static let sortedKindLimit = 4_096
 
     /// Bytes counted per entry besides its key and value: a dictionary slot (a 64-byte key and a
     /// 16-byte entry, at three quarters' load at most) and an array's header or a record's
     /// object with its malloc rounding.
     static let entryOverhead = 176
 
-    init(name: String) {
+    /// - Parameter capacity: How many entries the state expects (the live generation's count):
+    ///   reserved at once rather than grown step by step, each step rehashing every key.
+    init(name: String, capacity: Int = 0) {
         self.name = name
+        if capacity > 0 { entries.reserveCapacity(capacity) }
     }
 
     /// The estimated bytes held: entries and the runs' Bloom filters.
@@ -85,7 +102,29 @@ final class FoldState {
             // It left the state: ``settle()`` must not count it.
             record.counted = -1
         }
-        if (old == nil) != (new == nil), let kind = key.kind { sortedKinds[kind] = nil }
+        if (old == nil) != (new == nil) { sortedKeyChanged(key, added: new != nil) }
+    }
+
+    /// Keeps a small kind's sorted keys up to date (a season's few `a` and `d` markers, scanned
+    /// at every step of finishing): re-sorting them would mean a pass over every key held.
+    private func sortedKeyChanged(_ key: Key, added: Bool) {
+        guard let kind = key.kind, var keys = sortedKinds[kind] else { return }
+        guard keys.count < Self.sortedKindLimit else {
+            sortedKinds[kind] = nil
+            return
+        }
+        sortedKinds[kind] = nil
+        var low = 0, high = keys.count
+        while low < high {
+            let mid = (low + high) / 2
+            if keys[mid] < key { low = mid + 1 } else { high = mid }
+        }
+        if added {
+            keys.insert(key, at: low)
+        } else if low < keys.count, keys[low] == key {
+            keys.remove(at: low)
+        }
+        sortedKinds[kind] = keys
     }
 
     /// Notes that `record` changed: its size is measured again by the next ``settle()``.
@@ -102,8 +141,16 @@ final class FoldState {
         for record in changedRecords {
             record.uncounted = false
             guard record.counted >= 0 else { continue }
-            scratch.reset()
-            let size = record.write(into: &scratch) ? scratch.bytes.count : 0
+            let size: Int
+            let stats = measured[record.type] ?? (0, 0)
+            sized &+= 1
+            if stats.count < Self.sampleMinimum || sized % Self.sampleEvery == 0 {
+                scratch.reset()
+                size = record.write(into: &scratch) ? scratch.bytes.count : 0
+                measured[record.type] = (stats.bytes + size, stats.count + 1)
+            } else {
+                size = stats.bytes / stats.count
+            }
             entryBytes += size - record.counted
             record.counted = size
         }
@@ -253,15 +300,25 @@ final class FoldState {
 
     // MARK: Order and scans
 
-    /// `keys` in byte order, settled by their first 16 bytes where possible.
+    /// `keys` in byte order. What is sorted is 32 bytes per key, its first 24 bytes as integers
+    /// and its index, which settle most comparisons; the keys are compared only on a tie.
     static func sorted(_ keys: some Sequence<Key>) -> [Key] {
-        var items = keys.map { key in (key.leadingWords, key) }
-        items.sort { a, b in
-            if a.0.0 != b.0.0 { return a.0.0 < b.0.0 }
-            if a.0.1 != b.0.1 { return a.0.1 < b.0.1 }
-            return a.1 < b.1
+        let all = Array(keys)
+        var heads: [(UInt64, UInt64, UInt64, Int)] = []
+        heads.reserveCapacity(all.count)
+        for (i, key) in all.enumerated() {
+            let (a, b, c) = key.leadingTriple
+            heads.append((a, b, c, i))
         }
-        return items.map(\.1)
+        all.withUnsafeBufferPointer { keys in
+            heads.sort { x, y in
+                if x.0 != y.0 { return x.0 < y.0 }
+                if x.1 != y.1 { return x.1 < y.1 }
+                if x.2 != y.2 { return x.2 < y.2 }
+                return keys[x.3] < keys[y.3]
+            }
+        }
+        return heads.map { all[$0.3] }
     }
 
     /// The keys held in memory, sorted.

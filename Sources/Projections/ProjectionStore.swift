@@ -154,6 +154,27 @@ public struct Key: Hashable, Comparable, Sendable, ContiguousBytesView {
         return a.withBytes { x in b.withBytes { y in x.elementsEqual(y) } }
     }
 
+    /// The hash `Dictionary` and `Set` use: the words of an inline key mixed by three folded
+    /// multiplications with the table's seed (wyhash's mixing), instead of a `Hasher`'s SipHash
+    /// rounds, which cost as much as the rest of a fold's lookup. A long key is hashed by `Hasher`.
+    public func _rawHashValue(seed: Int) -> Int {
+        guard overflow == nil else {
+            var hasher = Hasher()
+            hasher.combine(seed)
+            hash(into: &hasher)
+            return hasher.finalize()
+        }
+        @inline(__always) func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
+            let product = a.multipliedFullWidth(by: b)
+            return product.high ^ product.low
+        }
+        let s = UInt64(truncatingIfNeeded: seed)
+        var h = mix(words.0 ^ 0xA076_1D64_78BD_642F ^ s, words.1 ^ 0xE703_7ED1_A0B4_28DB)
+        h = mix(words.2 ^ 0x8EBC_6AF0_9C88_C6E3 ^ h, words.3 ^ 0x5899_65CC_7537_4CC3)
+        h = mix(words.4 ^ 0x1D8E_4E27_C47D_124F ^ h, words.5 ^ UInt64(count))
+        return Int(truncatingIfNeeded: mix(h ^ 0xA076_1D64_78BD_642F, s ^ 0xE703_7ED1_A0B4_28DB))
+    }
+
     /// Hashes the words that hold the bytes (or the bytes of a long key).
     public func hash(into hasher: inout Hasher) {
         hasher.combine(count)
@@ -177,6 +198,19 @@ public struct Key: Hashable, Comparable, Sendable, ContiguousBytesView {
             var padded: (UInt64, UInt64) = (0, 0)
             withUnsafeMutableBytes(of: &padded) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(16))) }
             return (UInt64(bigEndian: padded.0), UInt64(bigEndian: padded.1))
+        }
+    }
+
+    /// The first 24 bytes as three big-endian integers (missing bytes as zeros): a sort of many
+    /// keys sharing a 17-byte prefix (a season's or a project's) is settled by them.
+    var leadingTriple: (UInt64, UInt64, UInt64) {
+        if overflow == nil {
+            return (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1), UInt64(bigEndian: words.2))
+        }
+        return withBytes { raw in
+            var padded: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &padded) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(24))) }
+            return (UInt64(bigEndian: padded.0), UInt64(bigEndian: padded.1), UInt64(bigEndian: padded.2))
         }
     }
 

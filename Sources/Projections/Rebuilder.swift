@@ -33,6 +33,8 @@ struct Rebuilder {
         // 1. Claim a fresh generation for each projection (clearing what a killed rebuild left).
         // Projections that had no meta yet (a projector new in this build): a dry run leaves them so.
         var unbuilt: Set<String> = []
+        // The live generations' sizes: what each state will hold, reserved up front.
+        var liveEntries: [String: Int] = [:]
         let targets: [String: UInt32] = try partition.write { log in
             let tx = log.transaction
             let metaTable = try ProjectionTables.metaTable(tx)
@@ -41,7 +43,8 @@ struct Rebuilder {
             unbuilt = []
             for projector in projectors {
                 if try ProjectionTables.meta(tx, metaTable, projector.name) == nil { unbuilt.insert(projector.name) }
-                let (_, meta) = try ProjectionTables.liveTable(tx, metaTable, projector, head: head)
+                let (live, meta) = try ProjectionTables.liveTable(tx, metaTable, projector, head: head)
+                liveEntries[projector.name] = try tx.statistics(live).entries
                 let target = ProjectionTables.rebuildTarget(after: meta.generation)
                 // A killed rebuild left its generation behind: it is the target (cleared below), or
                 // a table of an older build's numbering, emptied here (tables are never dropped).
@@ -66,7 +69,12 @@ struct Rebuilder {
             return targets
         }
         // 2. Fold the log into memory, batch by batch, spilling when over the budget.
-        let states = Dictionary(uniqueKeysWithValues: projectors.map { ($0.name, FoldState(name: $0.name)) })
+        // Reserved only when the live generations fit well within the budget: a reservation's
+        // slots are memory held from the start.
+        let reserve = liveEntries.values.reduce(0, +) * FoldState.entryOverhead <= memoryBudget / 2
+        let states = Dictionary(uniqueKeysWithValues: projectors.map { projector in
+            (projector.name, FoldState(name: projector.name, capacity: reserve ? liveEntries[projector.name] ?? 0 : 0))
+        })
         let stores = states.mapValues { ProjectionStore(.fold($0)) }
         var position: UInt64 = 0
         var events: UInt64 = 0
