@@ -52,11 +52,13 @@ final class FoldState {
     var reader: ReadTransaction?
     /// Sorted keys of each kind (first byte), made on demand for scans and dropped when a key of
     /// that kind is added or removed.
-    private var sortedKinds: [UInt8: [Key]] = [:]
+    /// (Indexed by kind: a dictionary would hash the kind at every key added.)
+    private var sortedKinds = [[Key]?](repeating: nil, count: 256)
     /// Reused to measure records and to encode them for ``get(_:)``.
     private var scratch = ByteWriter(capacity: 512)
     /// Per record type, the bytes and number of the records measured: their mean sizes the others.
-    private var measured: [ObjectIdentifier: (bytes: Int, count: Int)] = [:]
+    /// A list, searched from the start: a projection has a handful of record types.
+    private var measured: [(type: ObjectIdentifier, bytes: Int, count: Int)] = []
     /// Records sized by ``settle()`` so far, for choosing which to measure.
     private var sized = 0
     /// One changed record in this many is measured by ``settle()``.
@@ -108,12 +110,9 @@ final class FoldState {
     /// Keeps a small kind's sorted keys up to date (a season's few `a` and `d` markers, scanned
     /// at every step of finishing): re-sorting them would mean a pass over every key held.
     private func sortedKeyChanged(_ key: Key, added: Bool) {
-        guard let kind = key.kind, var keys = sortedKinds[kind] else { return }
-        guard keys.count < Self.sortedKindLimit else {
-            sortedKinds[kind] = nil
-            return
-        }
+        guard let kind = key.kind.map(Int.init), var keys = sortedKinds[kind] else { return }
         sortedKinds[kind] = nil
+        guard keys.count < Self.sortedKindLimit else { return }
         var low = 0, high = keys.count
         while low < high {
             let mid = (low + high) / 2
@@ -142,14 +141,17 @@ final class FoldState {
             record.uncounted = false
             guard record.counted >= 0 else { continue }
             let size: Int
-            let stats = measured[record.type] ?? (0, 0)
+            var index = 0
+            while index < measured.count, measured[index].type != record.type { index += 1 }
+            if index == measured.count { measured.append((record.type, 0, 0)) }
             sized &+= 1
-            if stats.count < Self.sampleMinimum || sized % Self.sampleEvery == 0 {
+            if measured[index].count < Self.sampleMinimum || sized % Self.sampleEvery == 0 {
                 scratch.reset()
                 size = record.write(into: &scratch) ? scratch.bytes.count : 0
-                measured[record.type] = (stats.bytes + size, stats.count + 1)
+                measured[index].bytes += size
+                measured[index].count += 1
             } else {
-                size = stats.bytes / stats.count
+                size = measured[index].bytes / measured[index].count
             }
             entryBytes += size - record.counted
             record.counted = size
@@ -295,7 +297,7 @@ final class FoldState {
         entries = [:]
         entryBytes = 0
         runs = []
-        sortedKinds = [:]
+        sortedKinds = [[Key]?](repeating: nil, count: 256)
     }
 
     // MARK: Order and scans
@@ -325,9 +327,9 @@ final class FoldState {
     func sortedKeys() -> [Key] { Self.sorted(entries.keys) }
 
     private func sortedKeys(kind: UInt8) -> [Key] {
-        if let cached = sortedKinds[kind] { return cached }
+        if let cached = sortedKinds[Int(kind)] { return cached }
         let keys = Self.sorted(entries.keys.filter { $0.kind == kind })
-        sortedKinds[kind] = keys
+        sortedKinds[Int(kind)] = keys
         return keys
     }
 
@@ -448,7 +450,7 @@ final class FoldState {
         changedRecords.removeAll(keepingCapacity: true)
         entries = [:]
         entryBytes = 0
-        sortedKinds = [:]
+        sortedKinds = [[Key]?](repeating: nil, count: 256)
     }
 }
 

@@ -303,6 +303,8 @@ public final class ProjectionStore {
     }
 
     let backend: Backend
+    /// The fold of a rebuild's store, apart from ``backend`` so that each call finds it at once.
+    private let fold: FoldState?
     private var entries: [Key: Entry] = [:]
     /// Reused for every record encoded by a flush.
     private var scratch = ByteWriter(capacity: 512)
@@ -311,12 +313,13 @@ public final class ProjectionStore {
     ///   chunk's worth): reserving them saves growing the cache step by step.
     init(_ backend: Backend, capacity: Int = 0) {
         self.backend = backend
+        if case .fold(let state) = backend { fold = state } else { fold = nil }
         entries.reserveCapacity(capacity)
     }
 
     /// The bytes under `key`, or `nil`.
     public func bytes(_ key: Key) throws -> [UInt8]? {
-        if case .fold(let state) = backend { return try state.get(key) }
+        if let fold { return try fold.get(key) }
         switch entries[key] {
         case .record(let cached)?:
             scratch.reset()
@@ -335,14 +338,14 @@ public final class ProjectionStore {
 
     /// Stores `value` under `key`, or removes the key when `value` is `nil`.
     public func setBytes(_ key: Key, _ value: [UInt8]?) throws {
+        if let fold { return fold.set(key, value) }
         try checkWritable()
-        if case .fold(let state) = backend { return state.set(key, value) }
         entries[key] = .bytes(value)
     }
 
     /// The record under `key` decoded as `T`, or `nil`. Decoded once per transaction and cached.
     public func record<T: BinaryCodable>(_ key: Key, as type: T.Type) throws -> T? {
-        if case .fold(let state) = backend { return try state.record(key, as: T.self)?.value }
+        if let fold { return try fold.record(key, as: T.self)?.value }
         // A cached record wins even when it is absent: it may be a removal not yet flushed.
         if let cached = try cachedRecord(key, as: T.self) { return cached.value }
         return try uncachedRecord(key, as: T.self)
@@ -406,8 +409,8 @@ public final class ProjectionStore {
 
     /// Stores a record (or removes the key for `nil`); it is encoded when the store is flushed.
     public func setRecord<T: BinaryCodable>(_ key: Key, _ value: T?) throws {
+        if let fold { return fold.setRecord(key, value) }
         try checkWritable()
-        if case .fold(let state) = backend { return state.setRecord(key, value) }
         Self.assign(value, to: &entries[key])
     }
 
@@ -423,8 +426,8 @@ public final class ProjectionStore {
 
     /// Changes the record under `key` in place; `body` gets `nil` when there is none.
     public func update<T: BinaryCodable>(_ key: Key, as type: T.Type, _ body: (inout T?) throws -> Void) throws {
+        if let fold { return try fold.update(key, as: T.self, body) }
         try checkWritable()
-        if case .fold(let state) = backend { return try state.update(key, as: T.self, body) }
         var entry = try cachedRecord(key, as: T.self)
         if entry == nil {
             // Read into the cache (and the copy returned dropped at once), so that the record
