@@ -154,7 +154,7 @@ public struct Key: Hashable, Comparable, Sendable, ContiguousBytesView {
         return a.withBytes { x in b.withBytes { y in x.elementsEqual(y) } }
     }
 
-    /// The hash `Dictionary` and `Set` use: the words of an inline key mixed by three folded
+    /// The hash `Dictionary` and `Set` use: the words of an inline key mixed by four folded
     /// multiplications with the table's seed (wyhash's mixing), instead of a `Hasher`'s SipHash
     /// rounds, which cost as much as the rest of a fold's lookup. A long key is hashed by `Hasher`.
     public func _rawHashValue(seed: Int) -> Int {
@@ -209,7 +209,9 @@ public struct Key: Hashable, Comparable, Sendable, ContiguousBytesView {
         }
         return withBytes { raw in
             var padded: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            withUnsafeMutableBytes(of: &padded) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(24))) }
+            withUnsafeMutableBytes(of: &padded) {
+                $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(24)))
+            }
             return (UInt64(bigEndian: padded.0), UInt64(bigEndian: padded.1), UInt64(bigEndian: padded.2))
         }
     }
