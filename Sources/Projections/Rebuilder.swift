@@ -20,7 +20,7 @@ struct Rebuilder {
     let memoryBudget: Int
 
     /// Events folded per batch (one read transaction each): memory is checked and progress
-    /// reported between batches, and a batch's decoded records are cached until its end.
+    /// reported between batches, when the records the batch changed are sized (``FoldState/settle()``).
     var batchEvents: Int { min(16_384, max(64, memoryBudget / 4_096)) }
     /// Bytes of entries written per write transaction: LMDB holds a transaction's dirty pages in
     /// memory until it commits, and appends in a later transaction touch only the tree's right edge.
