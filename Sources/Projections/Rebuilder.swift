@@ -20,7 +20,7 @@ struct Rebuilder {
     let memoryBudget: Int
 
     /// Events folded per batch (one read transaction each): memory is checked and progress
-    /// reported between batches, and a batch's decoded records are cached until its end.
+    /// reported between batches, when the records the batch changed are sized (``FoldState/settle()``).
     var batchEvents: Int { min(16_384, max(64, memoryBudget / 4_096)) }
     /// Bytes of entries written per write transaction: LMDB holds a transaction's dirty pages in
     /// memory until it commits, and appends in a later transaction touch only the tree's right edge.
@@ -33,6 +33,8 @@ struct Rebuilder {
         // 1. Claim a fresh generation for each projection (clearing what a killed rebuild left).
         // Projections that had no meta yet (a projector new in this build): a dry run leaves them so.
         var unbuilt: Set<String> = []
+        // The live generations' sizes: what each state will hold, reserved up front.
+        var liveEntries: [String: Int] = [:]
         let targets: [String: UInt32] = try partition.write { log in
             let tx = log.transaction
             let metaTable = try ProjectionTables.metaTable(tx)
@@ -41,7 +43,8 @@ struct Rebuilder {
             unbuilt = []
             for projector in projectors {
                 if try ProjectionTables.meta(tx, metaTable, projector.name) == nil { unbuilt.insert(projector.name) }
-                let (_, meta) = try ProjectionTables.liveTable(tx, metaTable, projector, head: head)
+                let (live, meta) = try ProjectionTables.liveTable(tx, metaTable, projector, head: head)
+                liveEntries[projector.name] = try tx.statistics(live).entries
                 let target = ProjectionTables.rebuildTarget(after: meta.generation)
                 // A killed rebuild left its generation behind: it is the target (cleared below), or
                 // a table of an older build's numbering, emptied here (tables are never dropped).
@@ -66,8 +69,13 @@ struct Rebuilder {
             return targets
         }
         // 2. Fold the log into memory, batch by batch, spilling when over the budget.
-        let states = Dictionary(uniqueKeysWithValues: projectors.map { ($0.name, FoldState(name: $0.name)) })
-        let stores = states.mapValues { ProjectionStore(.fold($0), capacity: min(batchEvents * 2, 1 << 16)) }
+        // Reserved only when the live generations fit well within the budget: a reservation's
+        // slots are memory held from the start.
+        let reserve = liveEntries.values.reduce(0, +) * FoldState.entryOverhead <= memoryBudget / 2
+        let states = Dictionary(uniqueKeysWithValues: projectors.map { projector in
+            (projector.name, FoldState(name: projector.name, capacity: reserve ? liveEntries[projector.name] ?? 0 : 0))
+        })
+        let stores = states.mapValues { ProjectionStore(.fold($0)) }
         var position: UInt64 = 0
         var events: UInt64 = 0
         var peak = 0
@@ -91,11 +99,11 @@ struct Rebuilder {
                 let reader = partition.reader(in: tx)
                 let (n, last) = try Self.feed(reader, from: position + 1, limit: batchEvents, until: nil,
                                               projectors: projectors, stores: stores)
-                for store in stores.values { try store.flush() }
                 return (n, last, try reader.head().position)
             }
             events += n
             position = max(position, last)
+            for state in states.values { state.settle() }
             peak = max(peak, held())
             if held() > memoryBudget { try spill() }
             progress?(position, head)
@@ -112,6 +120,7 @@ struct Rebuilder {
                 if try !projector.finish(store, budget: Self.finishStep) { done = false }
                 try store.flush()
             }
+            for state in states.values { state.settle() }
             peak = max(peak, held())
             if done { break }
             if held() > memoryBudget {
@@ -134,16 +143,7 @@ struct Rebuilder {
                         guard let table = try tx.openTable(named: name, create: false) else {
                             throw ProjectionError.notBuilt(projector.name)
                         }
-                        var i = next
-                        var written = 0
-                        while i < keys.count, written < transactionBytes {
-                            if let value = state.entries[keys[i]] ?? nil {
-                                try tx.put(table, key: keys[i], value: value, flags: .append)
-                                written += keys[i].count + value.count + 16
-                            }
-                            i += 1
-                        }
-                        return i
+                        return try state.append(keys, from: next, tx, table, maxBytes: transactionBytes)
                     }
                 }
             } else {
@@ -342,15 +342,25 @@ struct Rebuilder {
     static func memoryProjection(
         _ reader: LogReader, projectors: [any Projector], upTo position: UInt64?, until: Date?
     ) throws -> [String: MemoryTable] {
-        var tables: [String: MemoryTable] = [:]
-        for projector in projectors { tables[projector.name] = MemoryTable() }
-        let stores = tables.mapValues { ProjectionStore(.memory($0)) }
+        // Folded as a rebuild folds (records decoded once, changed in place), never spilled, then
+        // each record encoded once into its table.
+        var states: [String: FoldState] = [:]
+        for projector in projectors { states[projector.name] = FoldState(name: projector.name) }
+        let stores = states.mapValues { ProjectionStore(.fold($0)) }
         let limit = position.map { Int(clamping: $0) } ?? .max
         _ = try feed(reader, from: 1, limit: limit, until: until, projectors: projectors, stores: stores)
+        var tables: [String: MemoryTable] = [:]
+        var writer = ByteWriter(capacity: 4096)
         for projector in projectors {
-            guard let store = stores[projector.name] else { continue }
+            guard let store = stores[projector.name], let state = states[projector.name] else { continue }
             try projector.finish(store)
-            try store.flush()
+            let table = MemoryTable()
+            table.entries.reserveCapacity(state.entries.count)
+            for (key, entry) in state.entries {
+                writer.reset()
+                if FoldState.encode(entry, into: &writer) { table.entries[key] = writer.exactCopy() }
+            }
+            tables[projector.name] = table
         }
         return tables
     }

@@ -66,48 +66,100 @@ struct RunMerge {
     }
 
     /// Writes the next entries into `target` until about `maxBytes` were written or none is left.
+    ///
+    /// The runs' heads are kept in a binary heap, smallest key first and, on a tie, newest run
+    /// first: choosing each entry costs a logarithm of the number of runs, not a comparison with
+    /// every run's head.
     mutating func write(_ tx: WriteTransaction, from spillTable: Table, to target: Table, maxBytes: Int) throws {
         let bufferBytes = max(64 << 10, maxBytes / max(1, runs.count) / 4)
         var written = 0
-        // Each run's next key, kept apart so that choosing the smallest compares keys and nothing else.
-        var heads: [Key?] = []
+        var writer = ByteWriter(capacity: 4096)
+        var heap = RunHeap()
         for i in runs.indices {
             try runs[i].refill(tx, spillTable, bytes: bufferBytes)
-            heads.append(runs[i].head)
+            if let head = runs[i].head { heap.push(head, i) }
         }
         while written < maxBytes {
-            // The smallest key of any source; on a tie, the newest source's entry.
-            var smallest: Key?
-            var newest = -1
-            for i in heads.indices {
-                guard let head = heads[i] else { continue }
-                if let current = smallest, current < head { continue }
-                smallest = head
-                newest = i
-            }
-            var value: [UInt8]?
-            if newest >= 0 { value = runs[newest].buffer[runs[newest].index].1 }
+            // The smallest key of any source; memory is newer than every run.
+            var smallest = heap.top?.key
+            var fromMemory = false
             if memoryIndex < memoryKeys.count {
                 let head = memoryKeys[memoryIndex]
                 if smallest.map({ head <= $0 }) ?? true {
                     smallest = head
-                    value = state.entries[head] ?? nil
+                    fromMemory = true
                 }
             }
             guard let key = smallest else {
                 done = true
                 return
             }
-            for i in heads.indices where heads[i] == key {
+            var value: [UInt8]?
+            var newestRun = true
+            // Every run holding the key moves past it; the first popped is the newest.
+            while let top = heap.top, top.key == key {
+                heap.pop()
+                let i = top.run
+                if newestRun { value = runs[i].buffer[runs[i].index].1 }
+                newestRun = false
                 runs[i].index += 1
                 if runs[i].head == nil { try runs[i].refill(tx, spillTable, bytes: bufferBytes) }
-                heads[i] = runs[i].head
+                if let head = runs[i].head { heap.push(head, i) }
             }
-            if memoryIndex < memoryKeys.count, memoryKeys[memoryIndex] == key { memoryIndex += 1 }
-            if let value {
+            if fromMemory {
+                memoryIndex += 1
+                // Memory's records are encoded here, once.
+                writer.reset()
+                if FoldState.encode(state.entries[key], into: &writer) {
+                    try tx.put(target, key: key, value: writer.bytes, flags: .append)
+                    written += key.count + writer.bytes.count + 16
+                }
+            } else if let value {
                 try tx.put(target, key: key, value: value, flags: .append)
                 written += key.count + value.count + 16
             }
+        }
+    }
+}
+
+/// The runs' head keys, smallest first and, among equal keys, the newest run (the highest
+/// number) first.
+struct RunHeap {
+    private var items: [(key: Key, run: Int)] = []
+
+    var top: (key: Key, run: Int)? { items.first }
+
+    private func before(_ a: Int, _ b: Int) -> Bool {
+        let (x, y) = (items[a], items[b])
+        if x.key == y.key { return x.run > y.run }
+        return x.key < y.key
+    }
+
+    mutating func push(_ key: Key, _ run: Int) {
+        items.append((key, run))
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard before(child, parent) else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() {
+        guard !items.isEmpty else { return }
+        items.swapAt(0, items.count - 1)
+        items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var first = parent
+            if left < items.count, before(left, first) { first = left }
+            if right < items.count, before(right, first) { first = right }
+            guard first != parent else { return }
+            items.swapAt(parent, first)
+            parent = first
         }
     }
 }

@@ -140,6 +140,65 @@ import Testing
         #expect(merged == expected)
     }
 
+    func row(_ n: Int, goals: Int) -> SeasonTableRow {
+        var totals = PlayerTotals()
+        totals.goals = goals
+        return SeasonTableRow(playerId: UUID(), name: "player \(n)", totals: totals)
+    }
+
+    /// Records a rebuild's store sets stay decoded in the state; spilled ones are decoded again
+    /// when read, changed in place, and written once: the merged generation has their bytes.
+    @Test func recordsKeptDecodedSpillAndMergeToTheirBytes() throws {
+        let env = try Environment(path: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let state = FoldState(name: "test")
+        let store = ProjectionStore(.fold(state))
+        var expected: [Key: SeasonTableRow] = [:]
+        for n in 0..<60 {
+            let value = row(n, goals: n)
+            try store.setRecord(key(n), value)
+            expected[key(n)] = value
+        }
+        // The estimate counts at least each record's encoded bytes, once settled.
+        state.settle()
+        #expect(state.bytes >= expected.values.reduce(0) { $0 + $1.encodedBytes().count })
+        try spill(state, env)
+        try env.read { tx in
+            state.reader = tx
+            defer { state.reader = nil }
+            // Read back from the run (decoded once), then changed in place.
+            for n in stride(from: 0, to: 60, by: 2) {
+                try store.update(key(n), as: SeasonTableRow.self) { $0?.name += String(repeating: "x", count: 200) }
+                expected[key(n)]?.name += String(repeating: "x", count: 200)
+            }
+            for n in stride(from: 0, to: 60, by: 7) {
+                try store.setRecord(key(n), SeasonTableRow?.none)
+                expected[key(n)] = nil
+            }
+            for n in 0..<61 {
+                #expect(try store.record(key(n), as: SeasonTableRow.self) == expected[key(n)], "key \(n)")
+            }
+            // A record read as another type is corrupt, not silently reinterpreted.
+            #expect(throws: ProjectionError.self) { try store.record(key(1), as: PlayerTotals.self) }
+        }
+        let merged = try env.write { tx -> [Key: [UInt8]] in
+            let target = try #require(try tx.openTable(named: "target", create: true))
+            let spillTable = try #require(try tx.openTable(named: FoldState.spillTableName("test"), create: false))
+            var merge = RunMerge(state)
+            while !merge.done { try merge.write(tx, from: spillTable, to: target, maxBytes: 50) }
+            var result: [Key: [UInt8]] = [:]
+            try tx.withCursor(target) { cursor in
+                var found = try cursor.first()
+                while found {
+                    result[Key(copying: cursor.key)] = Array(cursor.value)
+                    found = try cursor.next()
+                }
+            }
+            return result
+        }
+        #expect(merged == expected.mapValues { $0.encodedBytes() })
+    }
+
     @Test func removingEverythingForgetsTheRuns() throws {
         let env = try Environment(path: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
