@@ -1,6 +1,7 @@
 import ArgumentParser
 import BulkheadCore
 import Domain
+import EventLog
 import Foundation
 import Projections
 import Workflows
@@ -27,8 +28,10 @@ extension Bulkhead {
         @Argument(help: "The JSON Lines file, or - for standard input.") var file: String
         @Option(name: .customLong("on-error"), help: "stop or continue after a refused line.") var onError: OnError = .stop
         @OptionGroup var output: FormatOptions
+        @OptionGroup var signing: SigningOptions
 
         func run() throws {
+            let key = try signing.load()
             let directory = try data.open()
             let record = try tenant.resolve(directory)
             guard let actor else {
@@ -62,7 +65,13 @@ extension Bulkhead {
                     let (name, input) = try parse(text, line: number)
                     let outcome = try CLIFailure.wrap { try engine.execute(name: name, json: input, tenant: record.id, actor: actor) }
                     applied += 1
-                    report(number, CommandResult(outcome), nil)
+                    var result = CommandResult(outcome)
+                    if let key, let positions = outcome.positions {
+                        result.receipt = try CLIFailure.wrap {
+                            try directory.partition(for: record.id).receipt(for: positions, with: key, at: Date())
+                        }.json
+                    }
+                    report(number, result, nil)
                 } catch {
                     let failure = CLIFailure.from(error)
                     refused += 1
@@ -73,6 +82,10 @@ extension Bulkhead {
             }
             progress.finish()
             if output.format == .table { Output.line("\(applied) applied, \(refused) refused") }
+            if applied > 0 {
+                let partition = try CLIFailure.wrap { try directory.partition(for: record.id) }
+                try SigningKey.checkpointAfterCommand(key, partition, quiet: output.format != .table)
+            }
             if let firstFailure { throw ExitCode(firstFailure.exitCode) }
         }
 
