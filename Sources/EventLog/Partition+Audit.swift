@@ -185,3 +185,14 @@ extension Partition {
         return nil
     }
 }
+
+extension LogReader {
+    /// The checkpoints stating positions in `range`, and every public key of the tenant, on this
+    /// reader's snapshot (an export's).
+    public func auditProofs(in range: ClosedRange<UInt64>) throws
+        -> (checkpoints: [Checkpoint], publicKeys: [AuditPublicKey]) {
+        let checkpoints = try partition.storedCheckpoints(in: transaction, from: range.lowerBound)
+            .compactMap { $0.1 }.filter { range.contains($0.position) }
+        return (checkpoints, try partition.publicKeys(in: transaction))
+    }
+}
