@@ -30,6 +30,16 @@ public struct SigningKey: Sendable {
         self.keyID = Self.keyID(of: publicKey)
     }
 
+    /// The key whose 32-byte private key (RFC 8032 seed) is `raw`: for worked examples and tests.
+    ///
+    /// - Throws: ``SigningKeyError/unreadable(_:reason:)`` when `raw` is not 32 bytes.
+    public init(rawPrivateKey raw: [UInt8]) throws {
+        guard raw.count == 32, let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+            throw SigningKeyError.unreadable("(raw key)", reason: "an Ed25519 private key is 32 bytes")
+        }
+        self.init(key)
+    }
+
     /// The id of a public key: the 32 bytes of SHA-256 over its 32 raw bytes.
     public static func keyID(of publicKey: [UInt8]) -> [UInt8] {
         Array(SHA256.hash(data: publicKey))
