@@ -28,6 +28,8 @@ public final class BulkheadService: Sendable {
     let verifier: APIKeyVerifier
     /// Bounds the requests that replay or rebuild a log (`ServiceConfiguration.maxHeavyRequests`).
     let heavyWork: HeavyWorkLimiter
+    /// Signs receipts and checkpoints, when the configuration has a signing key.
+    public let signer: AuditSigner?
     /// How many event streams are open now (also the `bulkhead_event_streams_open` gauge).
     let openStreams = Atomic<Int>(0)
 
@@ -46,6 +48,10 @@ public final class BulkheadService: Sendable {
         committer = CommitCoordinator(engine: engine, maxBatch: configuration.maxBatch, metrics: metrics)
         verifier = APIKeyVerifier(data: data, engine: engine)
         heavyWork = HeavyWorkLimiter(limit: configuration.maxHeavyRequests)
+        let clock = configuration.clock
+        signer = configuration.signingKey.map {
+            AuditSigner(key: $0, data: data, every: max(1, configuration.checkpointEvery), clock: { clock.now })
+        }
     }
 }
 
