@@ -23,7 +23,8 @@ public final class AuditSigner: Sendable {
     private let known = Mutex<[TenantID: (registered: Bool, checkpointed: UInt64)]>([:])
 
     /// Signs with `key` over `data`, checkpointing each tenant every `every` events (at least 1).
-    public init(key: SigningKey, data: DataDirectory, every: UInt64, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(key: SigningKey, data: DataDirectory, every: UInt64,
+                clock: @escaping @Sendable () -> Date = Date.init) {
         precondition(every > 0, "checkpoints every 0 events")
         self.key = key
         self.data = data

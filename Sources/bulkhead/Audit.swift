@@ -110,7 +110,8 @@ extension Bulkhead.Audit {
                 Output.line("tenant \(record.slug) (\(record.id)) has no signing keys: nothing of it was signed")
                 return
             }
-            try Output.write(keys, format: output.format, columns: ["keyId", "algorithm", "publicKey", "addedAtMicros"]) {
+            let columns = ["keyId", "algorithm", "publicKey", "addedAtMicros"]
+            try Output.write(keys, format: output.format, columns: columns) {
                 [$0.keyId, $0.algorithm, $0.publicKey, "\($0.addedAtMicros)"]
             }
         }

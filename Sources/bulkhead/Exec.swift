@@ -62,7 +62,9 @@ extension Bulkhead {
             var result = CommandResult(outcome)
             let partition = try CLIFailure.wrap { try directory.partition(for: record.id) }
             if let key, let positions = outcome.positions {
-                result.receipt = try CLIFailure.wrap { try partition.receipt(for: positions, with: key, at: Date()) }.json
+                result.receipt = try CLIFailure.wrap {
+                    try partition.receipt(for: positions, with: key, at: Date())
+                }.json
             }
             try result.print(output.format)
             if outcome.positions != nil {

@@ -72,7 +72,8 @@ extension Bulkhead {
             if let key {
                 logger.info("signing receipts and checkpoints with key \(key.keyID.hexString)")
             } else {
-                logger.notice("not signing: no --signing-key given, answers carry no receipts and no checkpoints are made")
+                logger.notice(
+                    "not signing: no --signing-key given, answers carry no receipts and no checkpoints are made")
             }
             var services: [any ServiceLifecycle.Service] = [buildApplication(service)]
             if !noMaintenance {

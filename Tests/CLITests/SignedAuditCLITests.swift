@@ -166,8 +166,8 @@ struct SignedAuditCLITests {
         let other = try setup.tenant("away-club")
         let export = try setup.export("home-club")
         let foreign = "\(setup.scratch)/away-club-receipt-5.json"
-        let receipt = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: foreign)))
-            as? [String: Any])
+        let data = try Data(contentsOf: URL(fileURLWithPath: foreign))
+        let receipt = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let position = try #require((receipt["receipt"] as? [String: Any])?["lastPosition"] as? Int)
         let result = try setup.verifier([export, "--receipt", foreign])
         #expect(result.status == 1, "\(result.output)")

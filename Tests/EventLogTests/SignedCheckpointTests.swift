@@ -120,7 +120,8 @@ import Testing
             let tenant = try registerTenant(data, "quiet-club")
             let partition = try data.partition(for: tenant)
             #expect(try partition.checkpoint(with: Self.key, at: recordedAt) == nil)  // an empty log
-            _ = try partition.append(stream: "s", expected: .any, events: [newEvent(payload: [1])], recordedAt: recordedAt)
+            _ = try partition.append(stream: "s", expected: .any, events: [newEvent(payload: [1])],
+                                     recordedAt: recordedAt)
             let first = try #require(try partition.checkpoint(with: Self.key, at: recordedAt))
             let again = try #require(try partition.checkpoint(with: Self.key, at: recordedAt.addingTimeInterval(60)))
             #expect(first == again)

@@ -16,7 +16,8 @@ import Testing
         let checkpoint = try Checkpoint(tenant: Self.tenant, position: 1, headHash: Self.hash,
                                         timeMicros: 1_796_320_860_000_000, key: key)
         #expect(checkpoint.signedBytes.count == 118)
-        #expect(checkpoint.signedBytes.hexString == (try StorageFormatExampleTests.documented("checkpoint-example-signed")))
+        #expect(checkpoint.signedBytes.hexString
+            == (try StorageFormatExampleTests.documented("checkpoint-example-signed")))
         #expect(checkpoint.signature.hexString
             == (try StorageFormatExampleTests.documented("checkpoint-example-signature")))
         #expect(checkpoint.isSigned(by: key.publicKey))

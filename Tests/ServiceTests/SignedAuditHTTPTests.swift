@@ -25,7 +25,8 @@ import Testing
                 #expect(receipt["tenant"] as? String == world.alpha.tenant.description)
                 #expect(receipt["keyId"] as? String == key.keyID.hexString)
                 let last = try #require(receipt["lastPosition"] as? Int)
-                #expect(receipt["headHash"] as? String == (try partition.read { try $0.hash(at: UInt64(last)) })?.hexString)
+                let stored = try partition.read { try $0.hash(at: UInt64(last)) }
+                #expect(receipt["headHash"] as? String == stored?.hexString)
                 receipts.append(reply.text)
             }
             let keys = try await client.call(.get, "/v1/audit/keys", key: world.alpha.key)
@@ -40,7 +41,9 @@ import Testing
             #expect((made.json as? [String: Any])?["position"] as? Int == Int(head.position))
             #expect((made.json as? [String: Any])?["headHash"] as? String == head.hash.hexString)
             // The every-N checkpoint is signed off the request: wait for it.
-            for _ in 0..<100 where try partition.checkpoints().count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            for _ in 0..<100 where try partition.checkpoints().count < 2 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             let stored = try partition.checkpoints()
             #expect(stored.count >= 2, "\(stored.map(\.position))")
             #expect(stored.allSatisfy { $0.isSigned(by: key.publicKey) })
@@ -53,7 +56,8 @@ import Testing
 
             guard AuditExportHTTPTests.python != nil else { return }
             let export = try await client.call(.get, "/v1/audit/export", key: world.alpha.key)
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-signed-\(UUID().uuidString)")
+            let dir = FileManager.default.temporaryDirectory
+                .appendingPathComponent("bulkhead-signed-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
             try Data(export.text.utf8).write(to: dir.appendingPathComponent("export.jsonl"))

@@ -131,7 +131,8 @@ extension HTTPBench {
         let grouped = try BulkheadService(ServiceConfiguration(host: "127.0.0.1", port: 0, dataPath: dir + "/service", logger: logger))
         let single = BulkheadService(ServiceConfiguration(host: "127.0.0.1", port: 0, dataPath: dir + "/service", maxBatch: 1, logger: logger), data: grouped.data)
         // The same server signing a receipt for every command and a checkpoint every 1,000 events.
-        var signedConfiguration = ServiceConfiguration(host: "127.0.0.1", port: 0, dataPath: dir + "/service", logger: logger)
+        var signedConfiguration = ServiceConfiguration(
+            host: "127.0.0.1", port: 0, dataPath: dir + "/service", logger: logger)
         signedConfiguration.signingKey = try SigningKey.create(at: dir + "/bench-signing.key")
         let signed = BulkheadService(signedConfiguration, data: grouped.data)
         var tenants: [Tenant] = []
@@ -235,7 +236,9 @@ extension HTTPBench {
         print("bench-http: \(options.connections) connections over \(options.tenants) tenants, loopback 127.0.0.1, async-http-client; bounded to \(options.requests) requests or \(options.seconds) s per phase")
         print(line("POST /v1/commands/knowledge.record (group)", commands, String(format: "  mean %.1f commands/commit", meanBatch)))
         for (n, r) in plain.enumerated() { print(line("  unsigned, round \(n + 1)", r)) }
-        for (n, r) in withReceipts.enumerated() { print(line("  signed (receipt each, checkpoint/1000), round \(n + 1)", r)) }
+        for (n, r) in withReceipts.enumerated() {
+            print(line("  signed (receipt each, checkpoint/1000), round \(n + 1)", r))
+        }
         print(String(format: "signing: %.0f commands/s signed vs %.0f unsigned (mean of the rounds): %+.1f%%",
                      signedRate, plainRate, (signedRate / max(1, plainRate) - 1) * 100))
         print(line("POST /v1/commands/knowledge.record (1/commit)", unbatched))

@@ -50,7 +50,8 @@ struct AuditController {
         }
         let tenant = context.tenant
         guard let made = try await Offload.run({ try signer.checkpoint(tenant: tenant) }) else {
-            throw ServiceError(.conflict, code: "empty_log", message: "tenant \(tenant) has no events: nothing to checkpoint")
+            throw ServiceError(.conflict, code: "empty_log",
+                               message: "tenant \(tenant) has no events: nothing to checkpoint")
         }
         return try JSONResponse.encode(made.json, status: .created)
     }
