@@ -140,12 +140,12 @@ extension Partition {
     }
 
     /// Signs a receipt of the events at `positions` (an applied command's), with the hash at the
-    /// last position and the time recorded on it, and records `key` with the tenant if needed.
+    /// last position and the time recorded on it. The key must be recorded with the tenant
+    /// (``register(_:at:)``) for the receipt to be checkable against an export.
     ///
     /// - Throws: ``EventLogError/positionOutOfRange(tenant:position:head:)`` when the log does not
     ///   hold the last position.
-    public func receipt(for positions: ClosedRange<UInt64>, with key: SigningKey, at date: Date) throws -> Receipt {
-        try register(key, at: date)
+    public func receipt(for positions: ClosedRange<UInt64>, with key: SigningKey) throws -> Receipt {
         let (hash, micros) = try environment.read { tx -> ([UInt8], Int64)? in
             try tx.withValue(tables.log, key: PartitionKeys.position(positions.upperBound)) { raw in
                 guard let raw, let parsed = try? EventRecord.view(raw) else { return nil }

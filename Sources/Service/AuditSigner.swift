@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// ```swift
 /// let signer = AuditSigner(key: try SigningKey.load(from: "/etc/bulkhead/signing.key"), data: data, every: 1000)
-/// let receipt = try signer.receipt(for: outcome.positions!, tenant: tenant)
+/// if let positions = outcome.positions { reply.receipt = try signer.receipt(for: positions, tenant: tenant).json }
 /// ```
 public final class AuditSigner: Sendable {
     /// The key.
@@ -41,7 +41,7 @@ public final class AuditSigner: Sendable {
             let last = try partition.lastCheckpointPosition()
             known.withLock { $0[tenant] = (true, max(last, $0[tenant]?.checkpointed ?? 0)) }
         }
-        return try partition.receipt(for: positions, with: key, at: clock())
+        return try partition.receipt(for: positions, with: key)
     }
 
     /// Whether `tenant`'s head at `head` is ``every`` or more events past its last checkpoint; a

@@ -63,7 +63,8 @@ extension Bulkhead {
             let partition = try CLIFailure.wrap { try directory.partition(for: record.id) }
             if let key, let positions = outcome.positions {
                 result.receipt = try CLIFailure.wrap {
-                    try partition.receipt(for: positions, with: key, at: Date())
+                    try partition.register(key, at: Date())
+                    return try partition.receipt(for: positions, with: key)
                 }.json
             }
             try result.print(output.format)

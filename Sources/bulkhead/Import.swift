@@ -68,7 +68,9 @@ extension Bulkhead {
                     var result = CommandResult(outcome)
                     if let key, let positions = outcome.positions {
                         result.receipt = try CLIFailure.wrap {
-                            try directory.partition(for: record.id).receipt(for: positions, with: key, at: Date())
+                            let partition = try directory.partition(for: record.id)
+                            try partition.register(key, at: Date())
+                            return try partition.receipt(for: positions, with: key)
                         }.json
                     }
                     report(number, result, nil)
