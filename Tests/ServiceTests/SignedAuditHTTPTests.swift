@@ -97,3 +97,21 @@ import Testing
         #expect(try world.data.partition(for: world.alpha.tenant).checkpoints().isEmpty)
     }
 }
+
+/// The timer's pass (``CheckpointScheduler``): every tenant whose log moved gets a checkpoint, the
+/// others none.
+@Suite struct CheckpointPassTests {
+    @Test func aPassCheckpointsOnlyTheTenantsWhoseLogMoved() throws {
+        let key = try #require(SignedAuditHTTPTests.key)
+        let world = try ServiceWorld(signingKey: key)
+        let signer = try #require(world.service.signer)
+        let logger = world.service.configuration.logger
+        let first = signer.checkpointMovedTenants(logger: logger)
+        #expect(Set(first.map(\.tenant)) == [world.alpha.tenant, world.beta.tenant])
+        #expect(signer.checkpointMovedTenants(logger: logger).isEmpty, "nothing moved since")
+        try world.run(world.alpha.tenant, "project.create", #"{"name":"Moved"}"#)
+        let second = signer.checkpointMovedTenants(logger: logger)
+        #expect(second.map(\.tenant) == [world.alpha.tenant])
+        #expect(second.first?.position == (try world.data.partition(for: world.alpha.tenant).head().position))
+    }
+}

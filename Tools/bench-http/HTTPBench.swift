@@ -73,9 +73,16 @@ func load(_ client: HTTPClient, connections: Int, seconds: Double, budget: Int,
                 while now() < deadline, remaining.take() {
                     let t0 = now()
                     let response = try await client.execute(request(worker, n), timeout: .seconds(30))
-                    _ = try await response.body.collect(upTo: 1 << 20)
+                    let status = response.status.code
+                    let body = try await response.body.collect(upTo: 1 << 20)
                     latencies.append(now() - t0)
-                    if response.status.code != 200 { errors += 1 }
+                    if status != 200 {
+                        errors += 1
+                        if errors == 1 {  // one sample per worker and phase, so a non-200 is explained
+                            let text = "bench-http: \(status) \(String(buffer: body).prefix(300))\n"
+                            FileHandle.standardError.write(Data(text.utf8))
+                        }
+                    }
                     n += 1
                 }
                 return (latencies, errors)
