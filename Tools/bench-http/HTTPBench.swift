@@ -246,7 +246,7 @@ extension HTTPBench {
         print(line("POST /v1/commands/knowledge.record (group)", commands, String(format: "  mean %.1f commands/commit", meanBatch)))
         for (n, r) in plain.enumerated() { print(line("  unsigned, round \(n + 1)", r)) }
         for (n, r) in withReceipts.enumerated() {
-            print(line("  signed (receipt each, checkpoint/1000), round \(n + 1)", r))
+            print(line("  signed (receipts, checkpoints), round \(n + 1)", r))
         }
         print(String(format: "signing: %.0f commands/s signed vs %.0f unsigned (median of 3 rounds each): %+.1f%%",
                      signedRate, plainRate, (signedRate / max(1, plainRate) - 1) * 100))
