@@ -174,4 +174,32 @@ struct SignedAuditCLITests {
         #expect(result.output.contains("tenant \(id): FAILED at position \(position)"), "\(result.output)")
         #expect(result.output.contains("tenant \(other)'s, not this tenant's"), "\(result.output)")
     }
+
+    @Test func withoutAKeyNothingIsSignedAndTheOutputsSaySo() throws {
+        let setup = try Setup()
+        defer { setup.cleanUp() }
+        let cli = setup.cli
+        #expect(try cli("tenant", "create", "plain-club", "--name", "Plain", "--owner", "ana@plain.example").status == 0)
+        let run = try cli("exec", "--tenant", "plain-club", "--actor", "ana@plain.example", "project.create",
+                          #"{"name":"Unsigned"}"#)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("none (no --signing-key: nothing signed)"), "\(run.stdout)")
+        #expect(run.stderr.contains("not signed"), "\(run.stderr)")
+        let keys = try cli("audit", "keys", "--tenant", "plain-club")
+        #expect(keys.status == 0 && keys.stdout.contains("has no signing keys"), "\(keys.stdout)")
+        let checkpoint = try cli("audit", "checkpoint", "--tenant", "plain-club")
+        #expect(checkpoint.status == 1 && checkpoint.stderr.contains("--signing-key"), "\(checkpoint.stderr)")
+
+        // A key file that is missing or not a key: exit 1 naming it, and not one stored byte changed.
+        let before = try cli.snapshot()
+        let garbage = setup.scratch + "/not-a-key"
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: garbage))
+        for file in [setup.scratch + "/missing.key", garbage] {
+            let bad = try cli("exec", "--tenant", "plain-club", "--actor", "ana@plain.example", "--signing-key", file,
+                              "project.create", #"{"name":"Never"}"#)
+            #expect(bad.status == 1, "\(bad.stderr)")
+            #expect(bad.stderr.contains(file), "\(bad.stderr)")
+        }
+        #expect(try cli.snapshot() == before)
+    }
 }
