@@ -39,8 +39,7 @@ extension Partition {
 
     /// Records `key`'s public half with the tenant unless it is there already.
     public func register(_ key: SigningKey, at date: Date) throws {
-        let known = try read { _ in try publicKeys().contains { $0.keyID == key.keyID } }
-        if known { return }
+        if try publicKeys().contains(where: { $0.keyID == key.keyID }) { return }
         try environment.write { tx in try register(key, in: tx, at: date) }
     }
 

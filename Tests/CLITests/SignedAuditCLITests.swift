@@ -179,7 +179,8 @@ struct SignedAuditCLITests {
         let setup = try Setup()
         defer { setup.cleanUp() }
         let cli = setup.cli
-        #expect(try cli("tenant", "create", "plain-club", "--name", "Plain", "--owner", "ana@plain.example").status == 0)
+        let created = try cli("tenant", "create", "plain-club", "--name", "Plain", "--owner", "ana@plain.example")
+        #expect(created.status == 0)
         let run = try cli("exec", "--tenant", "plain-club", "--actor", "ana@plain.example", "project.create",
                           #"{"name":"Unsigned"}"#)
         #expect(run.status == 0, "\(run.stderr)")
