@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain", "Projections", "EventLog", "BulkheadCore"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Domain", "EventLog", "Storage", "BulkheadCore", "Workflows"]),
         .testTarget(name: "SchemaTests", dependencies: ["Domain", "Projections", "EventLog", "Workflows", "BulkheadCore"]),
-        .testTarget(name: "CLITests", dependencies: ["bulkhead"]),
+        .testTarget(name: "CLITests", dependencies: ["bulkhead", "EventLog", "Storage", "BulkheadCore"]),
         .testTarget(
             name: "ReliabilityTests",
             dependencies: ["Projections", "Domain", "EventLog", "Storage", "BulkheadCore", "Workflows"],

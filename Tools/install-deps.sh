@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for Bulkhead: liblmdb-dev, python3 and pip (apt-get),
 # and Python's jsonschema, PyYAML and openapi-spec-validator (pip, for the schema and OpenAPI
-# tests). Tools/verify-audit.py, the offline audit verifier, needs python3 alone (its standard
-# library). Does nothing when all are present. Swift itself (6.2 or later) must be on PATH: it is not
+# tests), and cryptography (pip: Ed25519 for Tools/verify-audit.py, the offline audit verifier, which
+# otherwise needs only python3's standard library). Does nothing when all are present. Swift itself (6.2 or later) must be on PATH: it is not
 # a Debian package, so this script only checks for it.
 set -euo pipefail
 if ! command -v swift >/dev/null; then
@@ -23,8 +23,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
 fi
-if ! python3 -c 'import jsonschema, yaml, openapi_spec_validator' 2>/dev/null; then
-  echo "setup: installing Python's jsonschema, PyYAML and openapi-spec-validator with pip"
-  python3 -m pip install --quiet jsonschema pyyaml openapi-spec-validator \
-    || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml openapi-spec-validator
+if ! python3 -c 'import jsonschema, yaml, openapi_spec_validator, cryptography' 2>/dev/null; then
+  echo "setup: installing Python's jsonschema, PyYAML, openapi-spec-validator and cryptography with pip"
+  python3 -m pip install --quiet jsonschema pyyaml openapi-spec-validator cryptography \
+    || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml openapi-spec-validator cryptography
 fi

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Checks a Bulkhead audit export without Bulkhead's code.
 
-Written from Schemas/storage-format.md alone, with Python's standard library only:
+Written from Schemas/storage-format.md alone, with Python's standard library and, for the
+Ed25519 signatures of checkpoints and receipts, PyPI's `cryptography` (Tools/install-deps.sh):
 
-    python3 Tools/verify-audit.py EXPORT
+    python3 Tools/verify-audit.py EXPORT [--receipt FILE ...]
 
 EXPORT is a directory written by `bulkhead audit export` (manifest.json and events.jsonl), or a
 file saved from `GET /v1/audit/export` (the event lines, then one line {"manifest": {...}}).
@@ -15,6 +16,14 @@ which must be the tenant's genesis hash when the export starts at position 1); t
 decodes per the document (format 1 or 2, every length, the payload's fields for its type and
 version, nothing left over); and that the readable envelope says exactly what the bytes say. Then
 it checks the manifest: last position, head hash, counts, and the size and SHA-256 of events.jsonl.
+
+Then the signatures: every public key's id must be SHA-256 of its 32 bytes; every checkpoint of the
+manifest must name the tenant and a listed key, carry that key's valid Ed25519 signature over its
+canonical bytes, and state the hash the recomputed chain has at its position. Each --receipt FILE
+(a command's JSON answer holding "receipt", or the receipt object alone) must name this tenant and
+a listed key, carry a valid signature, and state the chain's hash at its last position. A log
+rewritten from some position on with every later hash recomputed passes the chain checks, but not
+a checkpoint or a receipt signed before the rewrite.
 
 It prints what it checked, or the first thing wrong with the tenant and the position, and exits 0
 when everything holds, 1 when something does not, 2 when the export cannot be read at all.
@@ -29,6 +38,8 @@ import sys
 import uuid
 
 GENESIS_PREFIX = b"bulkhead.genesis.v1"
+CHECKPOINT_PREFIX = b"bulkhead.checkpoint.v1"
+RECEIPT_PREFIX = b"bulkhead.receipt.v1"
 HASH_SIZE = 32
 FIXED_SIZE = 60
 API_KEY_SIZE = 16
@@ -313,8 +324,97 @@ def load(path):
     return final["manifest"], lines
 
 
-def verify(manifest, lines, out):
+def u64(n):
+    return (n & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
+
+
+def ed25519_valid(public_key, signature, message):
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError:
+        raise Unreadable("checking signatures needs PyPI's cryptography: run Tools/install-deps.sh "
+                         "(or python3 -m pip install cryptography)") from None
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+class Unreadable(Exception):
+    """Something needed to check the export is missing (exit 2)."""
+
+
+def public_keys(manifest):
+    keys = {}
+    for entry in manifest.get("publicKeys", []):
+        public = bytes.fromhex(entry["publicKey"])
+        if entry.get("algorithm") != "Ed25519" or len(public) != 32:
+            raise Broken(None, f"public key {entry.get('keyId')} is not a 32-byte Ed25519 key")
+        if hashlib.sha256(public).hexdigest() != entry["keyId"]:
+            raise Broken(None, f"public key {entry['keyId']}: its id is not SHA-256 of the key")
+        keys[entry["keyId"]] = public
+    return keys
+
+
+def check_signed(kind, position, statement, message, keys):
+    key = keys.get(statement.get("keyId"))
+    if key is None:
+        raise Broken(position, f"{kind} signed with key {statement.get('keyId')}, which the manifest does not list")
+    if not ed25519_valid(key, bytes.fromhex(statement["signature"]), message):
+        raise Broken(position, f"{kind}: the Ed25519 signature does not verify")
+
+
+def check_checkpoints(manifest, hashes, keys, tenant):
+    first, last = manifest["range"]["from"], manifest["range"]["to"]
+    for cp in manifest.get("checkpoints", []):
+        position = cp["position"]
+        where = f"checkpoint at position {position}"
+        if cp["tenant"] != tenant:
+            raise Broken(position, f"{where} names tenant {cp['tenant']}")
+        message = (CHECKPOINT_PREFIX + uuid.UUID(cp["tenant"]).bytes + u64(position)
+                   + bytes.fromhex(cp["headHash"]) + u64(cp["timeMicros"]) + bytes.fromhex(cp["keyId"]))
+        check_signed(where, position, cp, message, keys)
+        if not first <= position <= last:
+            raise Broken(position, f"{where} is outside the export's range {first} to {last}")
+        if hashes[position] != cp["headHash"]:
+            raise Broken(position, f"{where} signed hash {cp['headHash']} but the chain has {hashes[position]}: "
+                                   "the log was rewritten from this position or before")
+
+
+def load_receipt(path):
+    with open(path, "rb") as f:
+        document = json.loads(f.read())
+    if isinstance(document, dict) and isinstance(document.get("receipt"), dict):
+        return document["receipt"]
+    if isinstance(document, dict) and "signature" in document:
+        return document
+    raise ValueError(f"{path} holds no receipt")
+
+
+def check_receipt(path, receipt, manifest, hashes, keys, tenant):
+    position = receipt["lastPosition"]
+    where = f"receipt {path} (positions {receipt['firstPosition']} to {position})"
+    if receipt["tenant"] != tenant:
+        raise Broken(position, f"{where} is tenant {receipt['tenant']}'s, not this tenant's")
+    message = (RECEIPT_PREFIX + uuid.UUID(receipt["tenant"]).bytes + u64(receipt["firstPosition"]) + u64(position)
+               + bytes.fromhex(receipt["headHash"]) + u64(receipt["recordedAtMicros"])
+               + bytes.fromhex(receipt["keyId"]))
+    check_signed(where, position, receipt, message, keys)
+    first, last = manifest["range"]["from"], manifest["range"]["to"]
+    if not first <= receipt["firstPosition"] <= position <= last:
+        raise Broken(position, f"{where} is outside the export's range {first} to {last}")
+    if hashes[position] != receipt["headHash"]:
+        raise Broken(position, f"{where} signed hash {receipt['headHash']} but the chain has {hashes[position]}: "
+                               "the log was rewritten from this position or before")
+
+
+def verify(manifest, lines, out, receipts=()):
     tenant = manifest["tenant"]["id"]
+    wanted = {cp.get("position") for cp in manifest.get("checkpoints", [])}
+    wanted |= {r.get("lastPosition") for _, r in receipts}
+    hashes = {}
     if manifest.get("exportFormat") != 1:
         raise Broken(None, f"export format {manifest.get('exportFormat')} is not 1")
     first, last = manifest["range"]["from"], manifest["range"]["to"]
@@ -357,6 +457,8 @@ def verify(manifest, lines, out):
             raise Broken(expected, str(error)) from None
         formats[decoded["format"]] += 1
         previous = stored_hash
+        if expected in wanted:
+            hashes[expected] = stored_hash.hex()
         expected += 1
     count = expected - first
     if expected - 1 != last:
@@ -376,6 +478,10 @@ def verify(manifest, lines, out):
     if described["bytes"] != body_bytes or described["sha256"] != digest:
         raise Broken(None, f"events.jsonl is {body_bytes} bytes with SHA-256 {digest}; the manifest says "
                            f"{described['bytes']} bytes with {described['sha256']}")
+    keys = public_keys(manifest)
+    check_checkpoints(manifest, hashes, keys, tenant)
+    for path, receipt in receipts:
+        check_receipt(path, receipt, manifest, hashes, keys, tenant)
     out.write(f"tenant {tenant} ({manifest['tenant'].get('slug')}): OK\n")
     out.write(f"  checked positions {first} to {last}: {count} events "
               f"({formats[1]} in record format 1, {formats[2]} in record format 2)\n")
@@ -385,28 +491,52 @@ def verify(manifest, lines, out):
     out.write(f"  head {previous.hex()} (manifest headHash agrees; tenant head at export: "
               f"position {head['position']})\n")
     out.write(f"  events.jsonl: {body_bytes} bytes, SHA-256 {digest} as the manifest says\n")
-    out.write("  checkpoints: none in this export; public keys: none\n")
+    checkpoints = manifest.get("checkpoints", [])
+    out.write(f"  public keys: {len(keys)} ({', '.join(k[:16] for k in sorted(keys)) or 'none'}), each id = "
+              "SHA-256 of the key\n")
+    if checkpoints:
+        out.write(f"  checkpoints: {len(checkpoints)} (positions {', '.join(str(c['position']) for c in checkpoints)})"
+                  ", each signature valid and its hash the chain's\n")
+    else:
+        out.write("  checkpoints: none in this export (nothing was signed): a rewritten and re-hashed suffix "
+                  "cannot be told from the original\n")
+    for path, receipt in receipts:
+        out.write(f"  receipt {path}: positions {receipt['firstPosition']} to {receipt['lastPosition']}, "
+                  "signature valid and its hash the chain's\n")
     return previous.hex()
 
 
 def main(argv):
-    if len(argv) != 2 or argv[1] in ("-h", "--help"):
+    args = argv[1:]
+    receipt_paths = []
+    if "--receipt" in args:
+        at = args.index("--receipt")
+        receipt_paths, args = args[at + 1:], args[:at]
+    if len(args) != 1 or args[0] in ("-h", "--help") or ("--receipt" in argv and not receipt_paths):
         sys.stderr.write(__doc__)
         return 2
     try:
-        manifest, lines = load(argv[1])
+        manifest, lines = load(args[0])
         tenant = manifest["tenant"]["id"]
     except (OSError, ValueError, KeyError, TypeError) as error:
-        sys.stderr.write(f"verify-audit: cannot read the export {argv[1]}: {error}\n")
+        sys.stderr.write(f"verify-audit: cannot read the export {args[0]}: {error}\n")
         return 2
     try:
-        verify(manifest, lines, sys.stdout)
+        receipts = [(path, load_receipt(path)) for path in receipt_paths]
+    except (OSError, ValueError) as error:
+        sys.stderr.write(f"verify-audit: cannot read a receipt: {error}\n")
+        return 2
+    try:
+        verify(manifest, lines, sys.stdout, receipts)
+    except Unreadable as error:
+        sys.stderr.write(f"verify-audit: {error}\n")
+        return 2
     except Broken as broken:
         where = f" at position {broken.position}" if broken.position is not None else ""
         sys.stdout.write(f"tenant {tenant}: FAILED{where}: {broken.reason}\n")
         return 1
     except (KeyError, TypeError, ValueError) as error:
-        sys.stdout.write(f"tenant {tenant}: FAILED: the manifest is malformed: {error!r}\n")
+        sys.stdout.write(f"tenant {tenant}: FAILED: the manifest or a receipt is malformed: {error!r}\n")
         return 1
     return 0
 

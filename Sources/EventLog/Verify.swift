@@ -24,7 +24,9 @@ extension Partition {
     /// Walks the whole chain: each record must decode, sit at its own position with no gap,
     /// and hash, with its predecessor's hash, to the value stored with it. The event-id index
     /// must hold exactly as many events as the chain, so that removing the newest events (which
-    /// leaves a shorter but intact chain) is detected too.
+    /// leaves a shorter but intact chain) is detected too. Then every signed checkpoint must verify
+    /// with a key the tenant records and state the hash the chain has at its position: a log
+    /// rewritten from some position on, with every later hash recomputed, fails there.
     ///
     /// - Parameter progress: Called every 65,536 events with the position reached.
     public func verify(progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
@@ -66,6 +68,7 @@ extension Partition {
                 if indexed < count {
                     return .broken(tenant: tenant, position: count, reason: "the event-id index holds \(indexed) events but the log holds \(count)")
                 }
+                if let failure = try verifyCheckpoints(in: tx, count: count) { return failure }
                 return .ok(tenant: tenant, events: count, headHash: previous.bytes)
             }
         }

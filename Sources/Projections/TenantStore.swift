@@ -132,6 +132,13 @@ public final class TenantStore: Sendable {
         try await exclusive { engine, tenant in try engine.maintain(tenant: tenant) }
     }
 
+    /// Runs `body` on the tenant's writer, between group commits: for a write beside the log (a
+    /// signed checkpoint) that should neither contend with commits for LMDB's write lock nor hold a
+    /// read thread while it waits for it.
+    public func onWriter<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+        try await exclusive { _, _ in try body() }
+    }
+
     /// Runs `body` alone on the tenant's writer, then publishes the head it left.
     private func exclusive<R>(_ body: (TenantEngine, TenantID) throws -> R) throws -> R {
         dispatchPrecondition(condition: .notOnQueue(writerQueue))

@@ -27,6 +27,8 @@ public final class BulkheadService: Sendable {
     /// The tenants' stores: group commit, the read pool and the limit of heavy work.
     public let stores: Stores
     let verifier: APIKeyVerifier
+    /// Signs receipts and checkpoints, when the configuration has a signing key.
+    public let signer: AuditSigner?
     /// How many event streams are open now (also the `bulkhead_event_streams_open` gauge).
     let openStreams = Atomic<Int>(0)
 
@@ -52,6 +54,10 @@ public final class BulkheadService: Sendable {
                                nanoseconds: report.nanoseconds)
             }))
         verifier = APIKeyVerifier(data: data, stores: stores)
+        let clock = configuration.clock
+        signer = configuration.signingKey.map {
+            AuditSigner(key: $0, data: data, every: max(1, configuration.checkpointEvery), clock: { clock.now })
+        }
     }
 }
 

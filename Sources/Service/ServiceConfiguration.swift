@@ -1,4 +1,5 @@
 import Domain
+import EventLog
 import Foundation
 import Logging
 import Projections
@@ -34,6 +35,16 @@ public struct ServiceConfiguration: Sendable {
     public var maxHeavyRequests: Int
     /// The logger of the server and of each request.
     public var logger: Logger
+    /// The key that signs receipts and checkpoints (`serve --signing-key`); `nil` signs nothing.
+    public var signingKey: SigningKey?
+    /// A tenant's head is checkpointed once it is this many events past its last checkpoint.
+    public var checkpointEvery: UInt64 = ServiceConfiguration.defaultCheckpointEvery
+    /// Every tenant whose log moved is checkpointed this often.
+    public var checkpointInterval: Duration = ServiceConfiguration.defaultCheckpointInterval
+    /// The default of ``checkpointEvery``: 1,000 events.
+    public static let defaultCheckpointEvery: UInt64 = 1000
+    /// The default of ``checkpointInterval``: 5 minutes.
+    public static let defaultCheckpointInterval: Duration = .seconds(300)
 
     /// Creates a configuration; every value but the data path has a default.
     public init(

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 
 extension AuditExport {
@@ -25,10 +26,10 @@ extension AuditExport {
         public let files: [String: File]
         /// When the export was made.
         public let exportedAt: String
-        /// Signed checkpoints of the tenant's head: none yet (kept for signed audits, issue 17).
-        public let checkpoints: [String]
-        /// The public keys the checkpoints and receipts were signed with: none yet (issue 17).
-        public let publicKeys: [String]
+        /// The signed checkpoints of positions in the range (`Schemas/storage-format.md`, Checkpoints).
+        public let checkpoints: [Checkpoint.JSON]
+        /// Every public key recorded with the tenant: its checkpoints and receipts were signed with these.
+        public let publicKeys: [AuditPublicKey.JSON]
 
         /// The writing program.
         public struct Tool: Codable, Sendable, Equatable {

@@ -40,6 +40,10 @@ public enum AuditExport {
         public let startHash: [UInt8]
         /// The tenant's head when the export began.
         public let tenantHead: LogHead
+        /// The signed checkpoints of positions in the range.
+        public let checkpoints: [Checkpoint]
+        /// The public keys recorded with the tenant (every one: a rotation keeps the old ones).
+        public let publicKeys: [AuditPublicKey]
     }
 
     /// Fixes the range `from...to` (`to` defaults to the head, and is capped at it).
@@ -66,8 +70,10 @@ public enum AuditExport {
             }
             start = hash
         }
-        return Plan(tenant: tenant, from: from, to: min(to ?? head.position, head.position), startHash: start,
-                    tenantHead: head)
+        let last = min(to ?? head.position, head.position)
+        let proofs = try log.auditProofs(in: from...last)
+        return Plan(tenant: tenant, from: from, to: last, startHash: start, tenantHead: head,
+                    checkpoints: proofs.checkpoints, publicKeys: proofs.publicKeys)
     }
 
     /// Renders the events of `plan` from `position` on, at most ``pageSize``, inside the caller's

@@ -1,5 +1,6 @@
 import BulkheadCore
 import Domain
+import EventLog
 import Projections
 
 /// What a command did, as the HTTP service answers it (`POST /v1/commands/{name}`, `CommandResult`
@@ -22,6 +23,9 @@ public struct CommandResult: Encodable, Sendable {
     public let skipped: SkipLine?
     /// A new API key, shown once (only its hash is stored).
     public let apiKey: String?
+    /// The signed receipt of the applied events, when a signing key is configured
+    /// (`Schemas/storage-format.md`, Receipts); absent when nothing was appended or nothing is signed.
+    public var receipt: Receipt.JSON?
 
     /// One appended event.
     public struct EventLine: Encodable, Sendable {

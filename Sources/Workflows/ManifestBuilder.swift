@@ -42,6 +42,6 @@ public struct ManifestBuilder {
             counts: .init(events: events, recordFormat1: byFormat[1] ?? 0, recordFormat2: byFormat[2] ?? 0),
             files: [AuditExport.eventsFile: .init(bytes: bytes, sha256: Array(hasher.finalize()).hexString)],
             exportedAt: Timestamp.format(exportedAt),
-            checkpoints: [], publicKeys: [])
+            checkpoints: plan.checkpoints.map(\.json), publicKeys: plan.publicKeys.map(\.json))
     }
 }

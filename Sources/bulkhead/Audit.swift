@@ -9,7 +9,7 @@ extension Bulkhead {
     struct Audit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Audit exports a third party can check offline.",
-            subcommands: [Export.self])
+            subcommands: [Export.self, Checkpoint.self, Keys.self])
     }
 }
 
@@ -48,6 +48,72 @@ extension Bulkhead.Audit {
             }
             Output.line("exported \(manifest.counts.events) events of \(record.slug) (\(record.id)), positions "
                 + "\(manifest.range.from) to \(manifest.range.to), head \(manifest.headHash), into \(destination)")
+        }
+    }
+}
+
+extension Bulkhead.Audit {
+    /// `bulkhead audit checkpoint --tenant T --signing-key FILE`.
+    struct Checkpoint: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a checkpoint of a tenant's head now, and keep it with the tenant.",
+            discussion: """
+                A checkpoint states the tenant, the head's position and hash, the time and the key id, \
+                signed with Ed25519 (Schemas/storage-format.md, Checkpoints). verify checks each one; \
+                exports carry them. A head already checkpointed by this key is not signed twice.
+
+                Example: bulkhead audit checkpoint --tenant capo-fc --signing-key /etc/bulkhead/signing.key
+                """)
+
+        @OptionGroup var data: DataOptions
+        @OptionGroup var tenant: TenantOptions
+        @OptionGroup var signing: SigningOptions
+        @OptionGroup var output: FormatOptions
+
+        func run() throws {
+            guard let key = try signing.load() else {
+                throw CLIFailure(.invalid, code: "invalid", message: "no signing key given: pass --signing-key FILE "
+                                 + "(made by `bulkhead keys init`; there is no default key)", field: "signing-key")
+            }
+            let directory = try data.open()
+            let record = try tenant.resolve(directory)
+            let made = try CLIFailure.wrap {
+                try directory.partition(for: record.id).checkpoint(with: key, at: Date())
+            }
+            guard let made else {
+                throw CLIFailure(.conflict, code: "empty_log",
+                                 message: "tenant \(record.slug) (\(record.id)) has no events: nothing to checkpoint")
+            }
+            let json = made.json
+            try Output.write(json, format: output.format, pairs: [
+                ("tenant", json.tenant), ("position", "\(json.position)"), ("headHash", json.headHash),
+                ("timeMicros", "\(json.timeMicros)"), ("keyId", json.keyId), ("signature", json.signature),
+            ])
+        }
+    }
+
+    /// `bulkhead audit keys --tenant T`.
+    struct Keys: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the public keys a tenant's checkpoints and receipts were signed with.",
+            discussion: "Example: bulkhead audit keys --tenant capo-fc --format json")
+
+        @OptionGroup var data: DataOptions
+        @OptionGroup var tenant: TenantOptions
+        @OptionGroup var output: FormatOptions
+
+        func run() throws {
+            let directory = try data.open()
+            let record = try tenant.resolve(directory)
+            let keys = try CLIFailure.wrap { try directory.partition(for: record.id).publicKeys() }.map(\.json)
+            if keys.isEmpty && output.format == .table {
+                Output.line("tenant \(record.slug) (\(record.id)) has no signing keys: nothing of it was signed")
+                return
+            }
+            let columns = ["keyId", "algorithm", "publicKey", "addedAtMicros"]
+            try Output.write(keys, format: output.format, columns: columns) {
+                [$0.keyId, $0.algorithm, $0.publicKey, "\($0.addedAtMicros)"]
+            }
         }
     }
 }

@@ -21,7 +21,8 @@ struct Bulkhead: AsyncParsableCommand {
             """,
         subcommands: [
             Demo.self, TenantCommand.self, Exec.self, Import.self, Replay.self, Query.self,
-            Rebuild.self, Verify.self, Audit.self, Maintain.self, Stats.self, Backup.self, Restore.self, Serve.self,
+            Rebuild.self, Verify.self, Audit.self, Keys.self, Maintain.self, Stats.self, Backup.self, Restore.self,
+            Serve.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BulkheadCore
 import Domain
+import EventLog
 import Foundation
 import Projections
 import Workflows
@@ -14,6 +15,12 @@ extension CommandResult {
         for e in events { pairs.append(("event", "#\(e.position) \(e.type) on \(e.stream)")) }
         if let skipped { pairs.append(("skipped", skipped.reason)) }
         if let apiKey { pairs.append(("apiKey", "\(apiKey)  (shown once: only its hash is stored)")) }
+        if let receipt {
+            pairs.append(("receipt", "positions \(receipt.firstPosition)-\(receipt.lastPosition), head "
+                + "\(receipt.headHash.prefix(16)), key \(receipt.keyId.prefix(16)), signature \(receipt.signature)"))
+        } else if positions != nil {
+            pairs.append(("receipt", "none (no --signing-key: nothing signed)"))
+        }
         try Output.write(self, format: format, pairs: pairs)
     }
 }
@@ -37,8 +44,10 @@ extension Bulkhead {
         @Argument(help: "The command's name, e.g. project.create.") var command: String
         @Argument(help: "The command's JSON: inline, @FILE or -.") var input: String = "{}"
         @OptionGroup var output: FormatOptions
+        @OptionGroup var signing: SigningOptions
 
         func run() throws {
+            let key = try signing.load()
             let directory = try data.open()
             let record = try tenant.resolve(directory)
             guard let actor else {
@@ -51,7 +60,18 @@ extension Bulkhead {
                 try stores(directory).store(for: record.id).write(
                     try CommandCatalog.decode(name: command, json: json), actor: actor)
             }
-            try CommandResult(outcome).print(output.format)
+            var result = CommandResult(outcome)
+            let partition = try CLIFailure.wrap { try directory.partition(for: record.id) }
+            if let key, let positions = outcome.positions {
+                result.receipt = try CLIFailure.wrap {
+                    try partition.register(key, at: Date())
+                    return try partition.receipt(for: positions, with: key)
+                }.json
+            }
+            try result.print(output.format)
+            if outcome.positions != nil {
+                try SigningKey.checkpointAfterCommand(key, partition, quiet: output.format != .table)
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BulkheadCore
 import Domain
+import EventLog
 import Foundation
 import Projections
 import Workflows
@@ -27,8 +28,10 @@ extension Bulkhead {
         @Argument(help: "The JSON Lines file, or - for standard input.") var file: String
         @Option(name: .customLong("on-error"), help: "stop or continue after a refused line.") var onError: OnError = .stop
         @OptionGroup var output: FormatOptions
+        @OptionGroup var signing: SigningOptions
 
         func run() throws {
+            let key = try signing.load()
             let directory = try data.open()
             let record = try tenant.resolve(directory)
             guard let actor else {
@@ -64,7 +67,15 @@ extension Bulkhead {
                         try store.write(try CommandCatalog.decode(name: name, json: input), actor: actor)
                     }
                     applied += 1
-                    report(number, CommandResult(outcome), nil)
+                    var result = CommandResult(outcome)
+                    if let key, let positions = outcome.positions {
+                        result.receipt = try CLIFailure.wrap {
+                            let partition = try directory.partition(for: record.id)
+                            try partition.register(key, at: Date())
+                            return try partition.receipt(for: positions, with: key)
+                        }.json
+                    }
+                    report(number, result, nil)
                 } catch {
                     let failure = CLIFailure.from(error)
                     refused += 1
@@ -75,6 +86,10 @@ extension Bulkhead {
             }
             progress.finish()
             if output.format == .table { Output.line("\(applied) applied, \(refused) refused") }
+            if applied > 0 {
+                let partition = try CLIFailure.wrap { try directory.partition(for: record.id) }
+                try SigningKey.checkpointAfterCommand(key, partition, quiet: output.format != .table)
+            }
             if let firstFailure { throw ExitCode(firstFailure.exitCode) }
         }
 

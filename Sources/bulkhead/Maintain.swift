@@ -22,6 +22,7 @@ extension Bulkhead {
         @OptionGroup var data: DataOptions
         @OptionGroup var selection: TenantSelection
         @OptionGroup var output: FormatOptions
+        @OptionGroup var signing: SigningOptions
 
         /// One tenant's pass, as printed.
         struct Row: Encodable {
@@ -34,6 +35,7 @@ extension Bulkhead {
         }
 
         func run() throws {
+            let key = try signing.load()
             let directory = try data.open()
             let stores = stores(directory)
             var worst: CLIFailure?
@@ -44,6 +46,10 @@ extension Bulkhead {
                     row.expiredRuns = report.expiredRuns.map { $0.uuidString.lowercased() }
                     row.orphanedSyncs = report.orphanedSyncs.map { $0.uuidString.lowercased() }
                     row.positions = report.positions
+                    if !report.positions.isEmpty {
+                        try SigningKey.checkpointAfterCommand(
+                            key, try directory.partition(for: record.id), quiet: output.format != .table)
+                    }
                 } catch {
                     let failure = CLIFailure.from(error)
                     row.error = failure.message

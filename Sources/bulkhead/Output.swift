@@ -70,6 +70,11 @@ enum Output {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
+    /// A line on stderr for people (what was or was not signed), so stdout stays the data.
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
     /// A line on stdout.
     static func line(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))

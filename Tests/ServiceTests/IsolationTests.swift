@@ -130,6 +130,24 @@ import Testing
                                              key: world.alpha.key)
             #expect(past.status == 400)
         },
+        "GET /v1/audit/keys": { client, world in
+            let reply = try await client.call(.get, "/v1/audit/keys", key: world.alpha.key)
+            #expect(reply.status == 200)
+            #expect(reply.text.contains(world.alpha.tenant.description))
+            try expectNothingOf(world.beta, in: reply)
+        },
+        "GET /v1/audit/checkpoints": { client, world in
+            let reply = try await client.call(.get, "/v1/audit/checkpoints", key: world.alpha.key)
+            #expect(reply.status == 200)
+            try expectNothingOf(world.beta, in: reply)
+        },
+        "POST /v1/audit/checkpoints": { client, world in
+            let before = try world.fingerprint(world.beta.tenant)
+            let reply = try await client.call(.post, "/v1/audit/checkpoints", key: world.alpha.key)
+            #expect(reply.status == 409)  // the isolation world signs nothing
+            #expect(try world.fingerprint(world.beta.tenant) == before)
+            try expectNothingOf(world.beta, in: reply)
+        },
         "POST /v1/projections/rebuild": { client, world in
             let before = try world.fingerprint(world.beta.tenant)
             let reply = try await client.call(.post, "/v1/projections/rebuild", key: world.alpha.key, body: "{}")

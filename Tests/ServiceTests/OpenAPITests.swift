@@ -37,6 +37,9 @@ import Testing
             "GET /v1/events": read,
             "GET /v1/events/stream": read,
             "GET /v1/audit/export": read,
+            "GET /v1/audit/keys": [200, 401, 500],
+            "GET /v1/audit/checkpoints": read,
+            "POST /v1/audit/checkpoints": [201, 401, 409, 500],
             "POST /v1/projections/rebuild": [200, 400, 401, 409, 413, 415, 503, 500],
         ].merging(ReadModelHTTPTests.statuses) { documented, _ in documented }
     }()
@@ -129,6 +132,14 @@ import Testing
             try await r.call(.get, "/v1/audit/export", "/v1/audit/export?from=2&to=6", key: k, expect: 200)
             try await r.call(.get, "/v1/audit/export", "/v1/audit/export?from=0", key: k, expect: 400)
             try await r.call(.get, "/v1/audit/export", "/v1/audit/export", key: nil, expect: 401)
+            try await r.call(.get, "/v1/audit/keys", "/v1/audit/keys", key: k, expect: 200)
+            try await r.call(.get, "/v1/audit/keys", "/v1/audit/keys", key: nil, expect: 401)
+            let c = "/v1/audit/checkpoints"
+            try await r.call(.get, c, c, key: k, expect: 200)
+            try await r.call(.get, c, c + "?from=abc", key: k, expect: 400)
+            try await r.call(.get, c, c, key: nil, expect: 401)
+            try await r.call(.post, c, c, key: k, expect: 409)  // this service has no signing key
+            try await r.call(.post, c, c, key: nil, expect: 401)
             let b = "/v1/projections/rebuild"
             try await r.call(.post, b, b, key: k, body: #"{"projections":["matches"],"dryRun":true}"#, expect: 200)
             try await r.call(.post, b, b, key: k, body: "", expect: 200)

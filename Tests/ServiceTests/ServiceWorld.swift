@@ -56,15 +56,19 @@ final class ServiceWorld: @unchecked Sendable {
 
     init(streamMaxDuration: Duration = .milliseconds(400), streamKeepAlive: Duration = .seconds(15),
          streamPollInterval: Duration = .milliseconds(20), maxHeavyRequests: Int = 4, logger custom: Logger? = nil,
-         partitionOptions: EnvironmentOptions = .init()) throws {
+         partitionOptions: EnvironmentOptions = .init(), signingKey: SigningKey? = nil,
+         checkpointEvery: UInt64 = ServiceConfiguration.defaultCheckpointEvery) throws {
         path = NSTemporaryDirectory() + "bulkhead-service-\(UUID().uuidString)"
         data = try DataDirectory(path: path, partitionOptions: partitionOptions)
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
         var logger = custom ?? Logger(label: "bulkhead.service.tests")
         if custom == nil { logger.logLevel = .critical }
-        service = BulkheadService(
-            ServiceConfiguration(dataPath: path, clock: clock, streamPollInterval: streamPollInterval, streamMaxDuration: streamMaxDuration, streamKeepAlive: streamKeepAlive, maxHeavyRequests: maxHeavyRequests, logger: logger),
-            data: data)
+        var configuration = ServiceConfiguration(
+            dataPath: path, clock: clock, streamPollInterval: streamPollInterval, streamMaxDuration: streamMaxDuration,
+            streamKeepAlive: streamKeepAlive, maxHeavyRequests: maxHeavyRequests, logger: logger)
+        configuration.signingKey = signingKey
+        configuration.checkpointEvery = checkpointEvery
+        service = BulkheadService(configuration, data: data)
         alpha = try Self.seed(service, clock: clock, slug: "alpha", label: "Alpha")
         beta = try Self.seed(service, clock: clock, slug: "beta", label: "Beta")
     }

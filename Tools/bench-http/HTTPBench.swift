@@ -73,9 +73,16 @@ func load(_ client: HTTPClient, connections: Int, seconds: Double, budget: Int,
                 while now() < deadline, remaining.take() {
                     let t0 = now()
                     let response = try await client.execute(request(worker, n), timeout: .seconds(30))
-                    _ = try await response.body.collect(upTo: 1 << 20)
+                    let status = response.status.code
+                    let body = try await response.body.collect(upTo: 1 << 20)
                     latencies.append(now() - t0)
-                    if response.status.code != 200 { errors += 1 }
+                    if status != 200 {
+                        errors += 1
+                        if errors == 1 {  // one sample per worker and phase, so a non-200 is explained
+                            let text = "bench-http: \(status) \(String(buffer: body).prefix(300))\n"
+                            FileHandle.standardError.write(Data(text.utf8))
+                        }
+                    }
                     n += 1
                 }
                 return (latencies, errors)
@@ -130,6 +137,11 @@ extension HTTPBench {
         // The server, and one service over the same data with group commit disabled (one command per commit).
         let grouped = try BulkheadService(ServiceConfiguration(host: "127.0.0.1", port: 0, dataPath: dir + "/service", logger: logger))
         let single = BulkheadService(ServiceConfiguration(host: "127.0.0.1", port: 0, dataPath: dir + "/service", maxBatch: 1, logger: logger), data: grouped.data)
+        // The same server signing a receipt for every command and a checkpoint every 1,000 events.
+        var signedConfiguration = ServiceConfiguration(
+            host: "127.0.0.1", port: 0, dataPath: dir + "/service", logger: logger)
+        signedConfiguration.signingKey = try SigningKey.create(at: dir + "/bench-signing.key")
+        let signed = BulkheadService(signedConfiguration, data: grouped.data)
         var tenants: [Tenant] = []
         for t in 0..<options.tenants {
             // Every command's actor must be a user: the owner adds the workers that send commands.
@@ -149,6 +161,7 @@ extension HTTPBench {
         let seeded = tenants
         let (port, server) = try await start(grouped)
         let (singlePort, singleServer) = try await start(single)
+        let (signedPort, signedServer) = try await start(signed)
 
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.connections)
@@ -180,6 +193,21 @@ extension HTTPBench {
         let batchAfter = batchTotals(grouped.metrics)
         let meanBatch = (batchAfter.sum - batchBefore.sum) / max(1, batchAfter.count - batchBefore.count)
 
+        // Signed and unsigned in turn, three rounds each, so that neither gets the emptier (faster) log
+        // or a quieter moment of a shared machine; the medians are compared.
+        var plain: [PhaseResult] = [commands], withReceipts: [PhaseResult] = []
+        for round in 0..<3 {
+            withReceipts.append(try await load(client, connections: options.connections, seconds: options.seconds,
+                                               budget: options.requests, request: command(port: signedPort)))
+            if round < 2 {
+                plain.append(try await load(client, connections: options.connections, seconds: options.seconds,
+                                            budget: options.requests, request: command(port: port)))
+            }
+        }
+        func median(_ results: [PhaseResult]) -> Double { results.map(\.rate).sorted()[results.count / 2] }
+        let plainRate = median(plain)
+        let signedRate = median(withReceipts)
+
         let unbatched = try await load(client, connections: options.connections, seconds: options.seconds, budget: options.requests, request: command(port: singlePort))
 
         let reads = try await load(client, connections: options.connections, seconds: options.seconds, budget: options.requests) { worker, _ in
@@ -192,8 +220,10 @@ extension HTTPBench {
         try await client.shutdown()
         server.cancel()
         singleServer.cancel()
+        signedServer.cancel()
         _ = await server.result
         _ = await singleServer.result
+        _ = await signedServer.result
 
         // The durable single-append rate in the same run: one Partition.append (one event) per commit,
         // round-robin over as many tenants, as Tools/bench-eventlog's `durable` mode does.
@@ -214,6 +244,12 @@ extension HTTPBench {
 
         print("bench-http: \(options.connections) connections over \(options.tenants) tenants, loopback 127.0.0.1, async-http-client; bounded to \(options.requests) requests or \(options.seconds) s per phase")
         print(line("POST /v1/commands/knowledge.record (group)", commands, String(format: "  mean %.1f commands/commit", meanBatch)))
+        for (n, r) in plain.enumerated() { print(line("  unsigned, round \(n + 1)", r)) }
+        for (n, r) in withReceipts.enumerated() {
+            print(line("  signed (receipts, checkpoints), round \(n + 1)", r))
+        }
+        print(String(format: "signing: %.0f commands/s signed vs %.0f unsigned (median of 3 rounds each): %+.1f%%",
+                     signedRate, plainRate, (signedRate / max(1, plainRate) - 1) * 100))
         print(line("POST /v1/commands/knowledge.record (1/commit)", unbatched))
         print(line("GET /v1/projects/{id} (projection read)", reads))
         print(String(format: "%@ %7.0f appends/s  (one Partition.append per durable commit, %d tenants round-robin, one thread)",

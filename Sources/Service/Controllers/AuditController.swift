@@ -19,6 +19,65 @@ struct AuditController {
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
         group.get("audit/export", use: export)
+        group.get("audit/keys", use: keys)
+        group.get("audit/checkpoints", use: checkpoints)
+        group.post("audit/checkpoints", use: checkpoint)
+    }
+
+    /// `GET /v1/audit/keys`: the public keys the tenant's checkpoints and receipts were signed with.
+    @Sendable func keys(_ request: Request, context: TenantRequestContext) async throws -> Response {
+        let partition = try service.data.partition(for: context.tenant)
+        let keys = try partition.publicKeys().map(\.json)
+        return try JSONResponse.encode(AuditKeys(tenant: context.tenant.description, keys: keys,
+                                                 signing: service.signer.map { $0.key.keyID.hexString }))
+    }
+
+    /// `GET /v1/audit/checkpoints`: the tenant's signed checkpoints, oldest first.
+    @Sendable func checkpoints(_ request: Request, context: TenantRequestContext) async throws -> Response {
+        let from = try EventController.number(request, "from", default: 0, range: 0...UInt64.max)
+        let partition = try service.data.partition(for: context.tenant)
+        let list = try partition.checkpoints(from: from).map(\.json)
+        return try JSONResponse.encode(AuditCheckpoints(tenant: context.tenant.description, checkpoints: list))
+    }
+
+    /// `POST /v1/audit/checkpoints`: signs a checkpoint of the tenant's head now (409 when the
+    /// service has no signing key or the log is empty).
+    @Sendable func checkpoint(_ request: Request, context: TenantRequestContext) async throws -> Response {
+        guard let signer = service.signer else {
+            throw ServiceError(.conflict, code: "not_signing",
+                               message: "the service runs without a signing key (serve --signing-key FILE): "
+                                   + "nothing is signed")
+        }
+        let tenant = context.tenant
+        let store = try await service.withStore(tenant) { $0 }
+        guard let made = try await store.onWriter({ try signer.checkpoint(tenant: tenant) }) else {
+            throw ServiceError(.conflict, code: "empty_log",
+                               message: "tenant \(tenant) has no events: nothing to checkpoint")
+        }
+        return try JSONResponse.encode(made.json, status: .created)
+    }
+
+    /// The answer of `GET /v1/audit/keys`.
+    struct AuditKeys: Encodable {
+        let tenant: String
+        let keys: [AuditPublicKey.JSON]
+        /// The id of the key this service signs with now, or `null` when it signs nothing.
+        let signing: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(tenant, forKey: .tenant)
+            try c.encode(keys, forKey: .keys)
+            try c.encode(signing, forKey: .signing)
+        }
+
+        enum CodingKeys: String, CodingKey { case tenant, keys, signing }
+    }
+
+    /// The answer of `GET /v1/audit/checkpoints`.
+    struct AuditCheckpoints: Encodable {
+        let tenant: String
+        let checkpoints: [Checkpoint.JSON]
     }
 
     @Sendable func export(_ request: Request, context: TenantRequestContext) async throws -> Response {

@@ -1,8 +1,10 @@
 import BulkheadCore
 import Domain
+import EventLog
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Projections
 import Workflows
 
@@ -51,7 +53,25 @@ struct CommandController {
             try await $0.write(command, actor: actor, apiKeyID: context.apiKeyID)
         }
         context.logger.debug("command applied", metadata: ["command": .string(name), "events": .stringConvertible(outcome.events.count)])
-        return try JSONResponse.encode(CommandResult(outcome))
+        var result = CommandResult(outcome)
+        if let signer = service.signer, let positions = outcome.positions {
+            result.receipt = try signer.receipt(for: positions, tenant: context.tenant).json
+            if signer.claimCheckpoint(tenant: context.tenant, head: positions.upperBound) {
+                Self.checkpointInBackground(signer, context.tenant, stores: service.stores, logger: context.logger)
+            }
+        }
+        return try JSONResponse.encode(result)
+    }
+
+    /// Signs a checkpoint off the request: its write transaction does not delay the answer.
+    static func checkpointInBackground(_ signer: AuditSigner, _ tenant: TenantID, stores: Stores, logger: Logger) {
+        Task.detached {
+            do {
+                _ = try await stores.store(for: tenant).onWriter { _ = try signer.checkpoint(tenant: tenant) }
+            } catch {
+                logger.error("checkpoint failed", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
+            }
+        }
     }
 }
 
