@@ -92,7 +92,8 @@ final class RebuildProgress: Sendable {
             return (folded, Double(remaining) - Double(before.remaining))
         }
         if folded > 0 {
-            Counter(label: "bulkhead_rebuild_events_folded_total", dimensions: []).increment(by: Int64(clamping: folded))
+            Counter(label: "bulkhead_rebuild_events_folded_total", dimensions: [])
+                .increment(by: Int64(clamping: folded))
         }
         if change != 0 { Meter(label: "bulkhead_rebuild_events_remaining", dimensions: []).increment(by: change) }
     }

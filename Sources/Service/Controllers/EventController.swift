@@ -88,8 +88,10 @@ struct EventController {
                     lines = try await store.readLog { log in try Self.render(log, from: from, limit: Self.maxPage) }
                 } catch {
                     logger.error("event stream failed", metadata: ["error": .string(String(describing: error))])
-                    try await writer.write(try Self.errorEvent(ServiceError(
-                        .internalServerError, code: "internal", message: "the stream failed; reconnect with Last-Event-ID")))
+                    let failure = ServiceError(
+                        .internalServerError, code: "internal",
+                        message: "the stream failed; reconnect with Last-Event-ID")
+                    try await writer.write(try Self.errorEvent(failure))
                     break
                 }
                 if let last = lines.last {
