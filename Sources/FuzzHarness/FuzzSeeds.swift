@@ -27,7 +27,8 @@ public enum FuzzSeeds {
         let engine = TenantEngine(data: data, clock: clock)
         // Every command's actor must be a user: the organiser is the tenant's owner.
         let tenant = try engine.createTenant(
-            slug: "fuzz-seeds", name: "Fuzz Seeds", owner: "organiser@fuzz.example", ownerName: "Organiser", at: clock.now
+            slug: "fuzz-seeds", name: "Fuzz Seeds", owner: "organiser@fuzz.example", ownerName: "Organiser",
+            at: clock.now
         ).record.id
         var commands: [(name: String, json: Data)] = []
         func run(_ command: some Command, _ actor: String = "organiser@fuzz.example") throws -> [String: UUID] {
@@ -42,7 +43,8 @@ public enum FuzzSeeds {
         }
 
         _ = try run(AddUser(email: "ana@fuzz.example", displayName: "Ana Ålvarez"))
-        _ = try run(RemoveUser(userId: try id(try run(AddUser(email: "leaver@fuzz.example", displayName: "Leaver")), "userId")))
+        _ = try run(
+            RemoveUser(userId: try id(try run(AddUser(email: "leaver@fuzz.example", displayName: "Leaver")), "userId")))
         _ = try run(SetConfig(key: .teamAName, value: .text("Bibs")))
         _ = try run(SetConfig(key: .heavyWinThreshold, value: .integer(3)))
         _ = try run(SetConfig(key: .teamBName, value: .text("Non-Bibs")))

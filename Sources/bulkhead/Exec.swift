@@ -39,7 +39,9 @@ extension Bulkhead {
 
         @OptionGroup var data: DataOptions
         @OptionGroup var tenant: TenantOptions
-        @Option(help: "The user recorded as the actor of the events (required): the e-mail address of a user of the tenant.")
+        @Option(
+            help: "The user recorded as the actor of the events (required): the e-mail address of a user of the tenant."
+        )
         var actor: String?
         @Argument(help: "The command's name, e.g. project.create.") var command: String
         @Argument(help: "The command's JSON: inline, @FILE or -.") var input: String = "{}"

@@ -23,7 +23,9 @@ extension Bulkhead {
 
         @OptionGroup var data: DataOptions
         @OptionGroup var tenant: TenantOptions
-        @Option(help: "The user recorded as the actor of the events (required): the e-mail address of a user of the tenant.")
+        @Option(
+            help: "The user recorded as the actor of the events (required): the e-mail address of a user of the tenant."
+        )
         var actor: String?
         @Argument(help: "The JSON Lines file, or - for standard input.") var file: String
         @Option(name: .customLong("on-error"), help: "stop or continue after a refused line.") var onError: OnError = .stop

@@ -268,7 +268,9 @@ extension Bulkhead {
                 case .json, .jsonl: try Output.write(document, format: options.format, pairs: [])
                 case .table, .csv:
                     var rows = document.values.map { [$0.key.rawValue, $0.value?.description ?? "(unset)"] }
-                    rows += document.modelPreferences.map { ["model.\($0.feature.rawValue)", "\($0.provider)/\($0.model)"] }
+                    rows += document.modelPreferences.map {
+                        ["model.\($0.feature.rawValue)", "\($0.provider)/\($0.model)"]
+                    }
                     try Output.write(rows, format: options.format, columns: ["key", "value"]) { $0 }
                 }
             }

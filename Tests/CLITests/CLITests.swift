@@ -102,11 +102,13 @@ import Testing
         defer { cli.cleanUp() }
         _ = try seeded(cli)
         let before = try cli.snapshot()
-        let stranger = try cli("exec", "--tenant", "alpha", "--actor", "nobody-at-all", "project.create", #"{"name":"P"}"#)
+        let stranger = try cli(
+            "exec", "--tenant", "alpha", "--actor", "nobody-at-all", "project.create", #"{"name":"P"}"#)
         #expect(stranger.status == 3)
         #expect(stranger.stderr.contains("actor 'nobody-at-all' is not a user of tenant "), "\(stranger.stderr)")
         // A user of another tenant is no user of this one.
-        let other = try cli("exec", "--tenant", "alpha", "--actor", "eve@beta.example", "project.create", #"{"name":"P"}"#)
+        let other = try cli(
+            "exec", "--tenant", "alpha", "--actor", "eve@beta.example", "project.create", #"{"name":"P"}"#)
         #expect(other.status == 3, "\(other.stderr)")
         let secondOwner = try cli("tenant", "add-owner", "--tenant", "alpha", "--owner", "eve@alpha.example")
         #expect(secondOwner.status == 3)
@@ -123,10 +125,12 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])
         let bo = try #require((object["ids"] as? [String: String])?["userId"])
         #expect(try emails() == ["ana@alpha.example", "bo@alpha.example"])
-        let removed = try cli("exec", "--tenant", "alpha", "--actor", "bo@alpha.example", "tenant.removeUser", #"{"userId":"\#(bo)"}"#)
+        let removed = try cli(
+            "exec", "--tenant", "alpha", "--actor", "bo@alpha.example", "tenant.removeUser", #"{"userId":"\#(bo)"}"#)
         #expect(removed.status == 0, "\(removed.stderr)")
         #expect(try emails() == ["ana@alpha.example"])
-        let gone = try cli("exec", "--tenant", "alpha", "--actor", "bo@alpha.example", "project.create", #"{"name":"P"}"#)
+        let gone = try cli(
+            "exec", "--tenant", "alpha", "--actor", "bo@alpha.example", "project.create", #"{"name":"P"}"#)
         #expect(gone.status == 3)
         #expect(gone.stderr.contains("'bo@alpha.example' is not a user"), "\(gone.stderr)")
         let last = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", "tenant.removeUser",
@@ -271,7 +275,9 @@ import Testing
         let before = try cli.snapshot()
         let wrongHead = try cli("restore", backupDir, "--replace")
         #expect(wrongHead.status != 0)
-        #expect(wrongHead.stderr.contains("ends at position 2") && wrongHead.stderr.contains("the manifest says 7"), "\(wrongHead.stderr)")
+        #expect(
+            wrongHead.stderr.contains("ends at position 2") && wrongHead.stderr.contains("the manifest says 7"),
+            "\(wrongHead.stderr)")
         #expect(try cli.snapshot() == before)
         #expect(try cli("verify", "--tenant", "alpha").status == 0)
     }

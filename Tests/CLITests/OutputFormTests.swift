@@ -33,7 +33,8 @@ import Testing
     @Test func everyOutputPrintsUUIDsInLowerCase() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
-        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha Labs", "--owner", "ana@alpha.example").status == 0)
+        #expect(
+            try cli("tenant", "create", "alpha", "--name", "Alpha Labs", "--owner", "ana@alpha.example").status == 0)
         var outputs: [String] = []
         func exec(_ command: String, _ body: String) throws -> [String: String] {
             let run = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", command, body,
@@ -105,7 +106,8 @@ import Testing
     @Test func csvQuotesEveryFieldHoldingACommaQuoteOrLineBreakByte() throws {
         let cli = CLI()
         defer { cli.cleanUp() }
-        #expect(try cli("tenant", "create", "alpha", "--name", "Alpha Labs", "--owner", "ana@alpha.example").status == 0)
+        #expect(
+            try cli("tenant", "create", "alpha", "--name", "Alpha Labs", "--owner", "ana@alpha.example").status == 0)
         func exec(_ command: String, _ body: String, id: String = "projectId") throws -> String? {
             let run = try cli("exec", "--tenant", "alpha", "--actor", "ana@alpha.example", command, body,
                               "--format", "json")

@@ -9,7 +9,9 @@ import Testing
     /// reports them.
     func seeded(_ cli: CLI) throws -> [(slug: String, id: String)] {
         for slug in ["alpha", "beta", "gamma"] {
-            #expect(try cli("tenant", "create", slug, "--name", "Tenant \(slug)", "--owner", "ana@\(slug).example").status == 0)
+            #expect(
+                try cli("tenant", "create", slug, "--name", "Tenant \(slug)", "--owner", "ana@\(slug).example").status
+                    == 0)
             let created = try cli("exec", "--tenant", slug, "--actor", "ana@\(slug).example", "project.create",
                                   #"{"name":"Project-Of-\#(slug)","githubRepository":"\#(slug)/app"}"#)
             #expect(created.status == 0, "\(created.stderr)")

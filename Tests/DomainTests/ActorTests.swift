@@ -9,7 +9,8 @@ import Testing
 /// actors. A tenant gets its first user, its owner, when it is created; users add and remove users.
 @Suite struct ActorTests {
     static func notAUser(_ actor: String, _ tenant: TenantID) -> CommandError {
-        .refused("actor '\(actor)' is not a user of tenant \(tenant); a user of the tenant adds them with tenant.addUser")
+        .refused(
+            "actor '\(actor)' is not a user of tenant \(tenant); a user of the tenant adds them with tenant.addUser")
     }
 
     /// The tenant's events as (type, actor), in log order.
@@ -30,7 +31,9 @@ import Testing
         // A stranger, a user of another tenant, and an address that differs only by its spaces.
         for actor in ["nobody@x", "bo@beta.example", " \(Harness.owner)"] {
             try h.expectRefusal(Self.notAUser(actor, alpha)) { try h.run(CreateProject(name: "P"), actor: actor) }
-            try h.expectRefusal(Self.notAUser(actor, alpha)) { try h.json("project.create", #"{"name":"P"}"#, actor: actor) }
+            try h.expectRefusal(Self.notAUser(actor, alpha)) {
+                try h.json("project.create", #"{"name":"P"}"#, actor: actor)
+            }
         }
         // E-mail addresses are matched without regard to case, as tenant.addUser keeps them unique.
         try h.run(CreateProject(name: "P"), actor: Harness.owner.uppercased())
@@ -54,7 +57,9 @@ import Testing
 
     @Test func noCallerMayActAsTheTenantSetupActor() throws {
         let h = try Harness()
-        try h.expectRefusal(.invalid(field: "actor", reason: "'system:' names Bulkhead's own actors; no caller may use it")) {
+        try h.expectRefusal(
+            .invalid(field: "actor", reason: "'system:' names Bulkhead's own actors; no caller may use it")
+        ) {
             try h.run(AddUser(email: "eve@example.com", displayName: "Eve"), actor: SystemActor.tenantSetup.rawValue)
         }
     }
@@ -86,7 +91,8 @@ import Testing
             try h.engine.createTenant(slug: "gamma", name: "Gamma", owner: "gamma", ownerName: "G", at: h.clock.now)
         }
         #expect(throws: CommandError.self) {
-            try h.engine.createTenant(slug: "gamma", name: "Gamma", owner: "g@gamma.example", ownerName: " ", at: h.clock.now)
+            try h.engine.createTenant(
+                slug: "gamma", name: "Gamma", owner: "g@gamma.example", ownerName: " ", at: h.clock.now)
         }
         #expect(try h.fingerprint() == before)
         #expect(throws: EventLogError.self) { try h.data.resolveTenant("gamma") }
@@ -102,8 +108,11 @@ import Testing
         try h.engine.addOwner(tenant: bare, email: "ana@bare.example", displayName: "Ana")
         try h.run(CreateProject(name: "P"), "bare", actor: "ana@bare.example")
         for (tenant, slug) in [(bare, "bare"), (try h.tenant("alpha"), "alpha")] {
-            let expected = CommandError.refused("tenant \(tenant) already has users; a user adds more with tenant.addUser")
-            try h.expectRefusal(expected) { try h.engine.addOwner(tenant: tenant, email: "eve@example.com", displayName: "Eve") }
+            let expected = CommandError.refused(
+                "tenant \(tenant) already has users; a user adds more with tenant.addUser")
+            try h.expectRefusal(expected) {
+                try h.engine.addOwner(tenant: tenant, email: "eve@example.com", displayName: "Eve")
+            }
             #expect(try Self.emails(h, slug).contains("eve@example.com") == false)
         }
         // AddOwner is no command a caller can send.
@@ -121,7 +130,9 @@ import Testing
         let position = try #require(removed.positions?.lowerBound)
         let stored = try h.data.partition(for: alpha).read { log in try log.event(at: position) }
         let payload = try #require(stored).payload
-        let event = try payload.withUnsafeBytes { try EventCatalog.decode(type: "tenant.userRemoved", schemaVersion: 1, payload: $0) }
+        let event = try payload.withUnsafeBytes {
+            try EventCatalog.decode(type: "tenant.userRemoved", schemaVersion: 1, payload: $0)
+        }
         #expect(event == .userRemoved(UserRemoved(userId: bo, email: "bo@example.com")))
 
         try h.expectRefusal(Self.notAUser("bo@example.com", alpha)) {
@@ -150,7 +161,8 @@ import Testing
         let alpha = try h.tenant("alpha")
         let owner = try #require(try h.view { try $0.user(email: Harness.owner)?.userId })
         try h.expectRefusal(.refused(
-            "user \(owner.lowercased) ('\(Harness.owner)') is the last user of tenant \(alpha); add another user before removing it"
+            "user \(owner.lowercased) ('\(Harness.owner)') is the last user of tenant \(alpha); "
+                + "add another user before removing it"
         )) { try h.run(RemoveUser(userId: owner)) }
         let betaOwner = try #require(try h.view("beta") { try $0.user(email: Harness.owner)?.userId })
         for id in [betaOwner, UUID()] {
@@ -163,7 +175,8 @@ import Testing
         #expect(try Self.emails(h, "beta") == [Harness.owner])
         let bo = try #require(try h.view { try $0.user(email: "bo@example.com")?.userId })
         try h.expectRefusal(.refused(
-            "user \(bo.lowercased) ('bo@example.com') is the last user of tenant \(alpha); add another user before removing it"
+            "user \(bo.lowercased) ('bo@example.com') is the last user of tenant \(alpha); "
+                + "add another user before removing it"
         )) { try h.run(RemoveUser(userId: bo), actor: "bo@example.com") }
     }
 }

@@ -25,7 +25,8 @@ import Testing
     /// A type added to the generated files without a sample here would escape the byte comparison
     /// above: every conformance the generator wrote must be sampled.
     @Test func everyGeneratedConformanceHasASample() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let files = [
             "Sources/Domain/Generated/BinaryCoding+Events.swift", "Sources/Domain/Generated/BinaryCoding+Records.swift",
             "Sources/Projections/Generated/BinaryCoding+Reports.swift",
@@ -33,7 +34,8 @@ import Testing
         var generated = Set<String>()
         for file in files {
             let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
-            for line in text.split(separator: "\n") where line.hasPrefix("extension ") && line.contains(": BinaryCodable") {
+            for line in text.split(separator: "\n")
+            where line.hasPrefix("extension ") && line.contains(": BinaryCodable") {
                 generated.insert(String(line.dropFirst("extension ".count).prefix { $0 != ":" }))
             }
         }

@@ -22,7 +22,8 @@ final class Harness {
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
         engine = TenantEngine(data: data, clock: clock)
         for slug in slugs {
-            try engine.createTenant(slug: slug, name: slug.capitalized, owner: Self.owner, ownerName: "Oliver", at: clock.now)
+            try engine.createTenant(
+                slug: slug, name: slug.capitalized, owner: Self.owner, ownerName: "Oliver", at: clock.now)
         }
     }
 

@@ -25,7 +25,8 @@ import Testing
             let partition = try data.partition(for: tenant)
             _ = try partition.append(stream: "s", expected: .any, events: [newEvent()], recordedAt: recordedAt)
             _ = try data.backup(tenant: tenant, to: dir + "/backup", at: recordedAt)
-            _ = try partition.append(stream: "s", expected: .any, events: [newEvent(), newEvent()], recordedAt: recordedAt)
+            _ = try partition.append(
+                stream: "s", expected: .any, events: [newEvent(), newEvent()], recordedAt: recordedAt)
             #expect(try data.partition(for: tenant).head().position == 3)
 
             _ = try data.restore(from: dir + "/backup", replace: true, at: recordedAt)

@@ -47,7 +47,9 @@ import Testing
         let engine = world.engine
         let writer = Thread {
             for i in 0..<150 {
-                _ = try? engine.execute(CreateProject(name: "While checking \(i)"), tenant: tenant, actor: "ana@example.com")  // a user RandomHistory added
+                // ana@example.com is a user RandomHistory added.
+                _ = try? engine.execute(
+                    CreateProject(name: "While checking \(i)"), tenant: tenant, actor: "ana@example.com")
             }
         }
         let before = try world.data.partition(for: tenant).head().position

@@ -24,7 +24,9 @@ import Testing
             var tenants: [TenantID] = []
             var projects: [UUID] = []
             for slug in ["club-a", "club-b"] {
-                let tenant = try engine.createTenant(slug: slug, name: slug, owner: "ada@example.com", ownerName: "Ada", at: clock.now)
+                let tenant = try engine.createTenant(
+                    slug: slug, name: slug, owner: "ada@example.com", ownerName: "Ada", at: clock.now
+                )
                     .record.id
                 tenants.append(tenant)
                 let created = try engine.execute(CreateProject(name: "P"), tenant: tenant, actor: "ada@example.com")
@@ -53,14 +55,17 @@ import Testing
     @Test func aRequestMeetingARunActiveForOverTenMinutesExpiresItAndStartsANewOne() throws {
         let setup = try Setup()
         let (tenant, project) = (setup.tenants[0], setup.projects[0])
-        let first = try setup.engine.execute(RequestAnalysis(projectId: project, trigger: .manual), tenant: tenant, actor: "ada@example.com")
+        let first = try setup.engine.execute(
+            RequestAnalysis(projectId: project, trigger: .manual), tenant: tenant, actor: "ada@example.com")
         let stuck = try #require(first.ids["runId"])
         setup.clock.advance(by: 9 * 60)
-        let early = try setup.engine.execute(RequestAnalysis(projectId: project, trigger: .projectSync), tenant: tenant, actor: "ada@example.com")
+        let early = try setup.engine.execute(
+            RequestAnalysis(projectId: project, trigger: .projectSync), tenant: tenant, actor: "ada@example.com")
         #expect(early.skipped?.runId == stuck)
         #expect(early.events.isEmpty)
         setup.clock.advance(by: 2 * 60)
-        let late = try setup.engine.execute(RequestAnalysis(projectId: project, trigger: .projectSync), tenant: tenant, actor: "ada@example.com")
+        let late = try setup.engine.execute(
+            RequestAnalysis(projectId: project, trigger: .projectSync), tenant: tenant, actor: "ada@example.com")
         #expect(late.skipped == nil)
         #expect(late.ids["expiredRunId"] == stuck)
         #expect(late.events.map(\.type) == ["analysis.expired", "analysis.started"])
@@ -73,11 +78,16 @@ import Testing
         let setup = try Setup()
         let (a, b) = (setup.tenants[0], setup.tenants[1])
         let actor = "ada@example.com"
-        let runA = try #require(try setup.engine.execute(RequestAnalysis(projectId: setup.projects[0], trigger: .manual), tenant: a, actor: actor).ids["runId"])
-        let syncA = try #require(try setup.engine.execute(StartSync(projectId: setup.projects[0]), tenant: a, actor: actor).ids["syncId"])
+        let runA = try #require(
+            try setup.engine.execute(
+                RequestAnalysis(projectId: setup.projects[0], trigger: .manual), tenant: a, actor: actor
+            ).ids["runId"])
+        let syncA = try #require(
+            try setup.engine.execute(StartSync(projectId: setup.projects[0]), tenant: a, actor: actor).ids["syncId"])
         // Tenant B's run and sync start 5 minutes later: not yet due when A's are.
         setup.clock.advance(by: 5 * 60)
-        _ = try setup.engine.execute(RequestAnalysis(projectId: setup.projects[1], trigger: .manual), tenant: b, actor: actor)
+        _ = try setup.engine.execute(
+            RequestAnalysis(projectId: setup.projects[1], trigger: .manual), tenant: b, actor: actor)
         _ = try setup.engine.execute(StartSync(projectId: setup.projects[1]), tenant: b, actor: actor)
 
         // 5 minutes in (past the 3-minute cooldown, short of the 10-minute expiry): nothing is due.
@@ -96,7 +106,9 @@ import Testing
         #expect(try setup.actors(a).suffix(2) == ["system:maintenance", "system:maintenance"])
         let runs = try setup.engine.read(tenant: a) { try $0.runs(project: setup.projects[0]) }
         #expect(runs.active == nil)
-        #expect(try setup.engine.read(tenant: a) { try $0.syncChain(project: setup.projects[0]) }.detached.map(\.syncId) == [syncA])
+        #expect(
+            try setup.engine.read(tenant: a) { try $0.syncChain(project: setup.projects[0]) }.detached.map(\.syncId)
+                == [syncA])
         #expect(try setup.engine.maintain(tenant: b).changed == false)
         #expect(try setup.files(b) == quietB)
         // Run again at once: nothing more is due.
@@ -107,7 +119,10 @@ import Testing
         let setup = try Setup()
         let before = try setup.files(setup.tenants[0])
         for actor in ["system:maintenance", "System:rebuild", "system:"] {
-            #expect(throws: CommandError.invalid(field: "actor", reason: "'system:' names Bulkhead's own actors; no caller may use it")) {
+            #expect(
+                throws: CommandError.invalid(
+                    field: "actor", reason: "'system:' names Bulkhead's own actors; no caller may use it")
+            ) {
                 try setup.engine.execute(CreateProject(name: "Q"), tenant: setup.tenants[0], actor: actor)
             }
         }

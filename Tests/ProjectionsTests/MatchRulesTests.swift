@@ -35,7 +35,8 @@ import Testing
             }
             return try w.id(
                 RecordMatch(
-                    matchId: id, date: try MatchRulesTests.day(date), teamA: TeamInput(players: [players[a]], score: score.0),
+                    matchId: id, date: try MatchRulesTests.day(date),
+                    teamA: TeamInput(players: [players[a]], score: score.0),
                     teamB: TeamInput(players: [players[b]], score: score.1), goals: goals), "matchId")
         }
 

@@ -62,7 +62,8 @@ import Testing
         // fixtures' actor too.
         let actor = "setup@example.com"
         func create(_ slug: String) throws -> TenantID {
-            try engine.createTenant(slug: slug, name: slug.capitalized, owner: actor, ownerName: "Setup", at: clock.now).record.id
+            try engine.createTenant(slug: slug, name: slug.capitalized, owner: actor, ownerName: "Setup", at: clock.now)
+                .record.id
         }
         let alpha = try create("alpha")
         let beta = try create("beta")

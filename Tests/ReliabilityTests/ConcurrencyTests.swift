@@ -211,7 +211,8 @@ import Testing
         let world = try World("threads", tenants: ["north", "south"], users: (0..<4).map { "w\($0)@example.com" })
         let tenants = [try world.tenant("north"), try world.tenant("south")]
         // The owner and the workers' user accounts came first.
-        let setUp = try Dictionary(uniqueKeysWithValues: tenants.map { ($0, Int(try world.data.partition(for: $0).head().position)) })
+        let setUp = try Dictionary(
+            uniqueKeysWithValues: tenants.map { ($0, Int(try world.data.partition(for: $0).head().position)) })
         let appended = Locked<[TenantID: Int]>([:])
         let errors = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
@@ -237,7 +238,9 @@ import Testing
         for tenant in tenants {
             let partition = try world.data.partition(for: tenant)
             let head = try partition.head().position
-            #expect(Int(head) == (setUp[tenant] ?? 0) + (appended.withLock { $0[tenant] } ?? 0), "tenant \(tenant): head \(head)")
+            #expect(
+                Int(head) == (setUp[tenant] ?? 0) + (appended.withLock { $0[tenant] } ?? 0),
+                "tenant \(tenant): head \(head)")
             #expect(try partition.verify().isOK)
             #expect(try world.engine.check(tenant: tenant).count == 0)
         }

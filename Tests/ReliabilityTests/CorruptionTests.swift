@@ -53,8 +53,12 @@ import Testing
         let data = try DataDirectory(path: path)
         let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
         let engine = TenantEngine(data: data, clock: clock)
-        let alpha = try engine.createTenant(slug: "alpha", name: "Alpha", owner: "a@example.com", ownerName: "A", at: clock.now).record.id
-        let beta = try engine.createTenant(slug: "beta", name: "Beta", owner: "a@example.com", ownerName: "A", at: clock.now).record.id
+        let alpha = try engine.createTenant(
+            slug: "alpha", name: "Alpha", owner: "a@example.com", ownerName: "A", at: clock.now
+        ).record.id
+        let beta = try engine.createTenant(
+            slug: "beta", name: "Beta", owner: "a@example.com", ownerName: "A", at: clock.now
+        ).record.id
         for tenant in [alpha, beta] {
             let project = try #require(try engine.execute(CreateProject(name: "Damaged"), tenant: tenant, actor: "a@example.com").ids["projectId"])
             for n in 0..<150 {

@@ -41,7 +41,8 @@ import Testing
         let directory: TemporaryDirectory
         let tenant: TenantID
         do {
-            let world = try World("mapcap", tenants: ["tight"], users: ["filler@example.com", "x@example.com"], partitionOptions: small)
+            let world = try World(
+                "mapcap", tenants: ["tight"], users: ["filler@example.com", "x@example.com"], partitionOptions: small)
             directory = world.directory
             tenant = try world.tenant("tight")
             let project = try world.run(CreateProject(name: "Filler"), "tight")
@@ -108,8 +109,11 @@ import Testing
             let data = try DataDirectory(path: mountPoint.sub("data"))
             let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
             let engine = TenantEngine(data: data, clock: clock)
-            tenant = try engine.createTenant(slug: "full", name: "Full", owner: "x@example.com", ownerName: "X", at: clock.now).record.id
-            try engine.execute(AddUser(email: "filler@example.com", displayName: "Filler"), tenant: tenant, actor: "x@example.com")
+            tenant = try engine.createTenant(
+                slug: "full", name: "Full", owner: "x@example.com", ownerName: "X", at: clock.now
+            ).record.id
+            try engine.execute(
+                AddUser(email: "filler@example.com", displayName: "Filler"), tenant: tenant, actor: "x@example.com")
             let project = try engine.execute(CreateProject(name: "Filler"), tenant: tenant, actor: "x@example.com")
             acknowledged += project.events.map(\.position)
             let (more, error) = Self.fill(engine, tenant, project: try #require(project.ids["projectId"]), upTo: 5_000)

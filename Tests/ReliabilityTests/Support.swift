@@ -146,7 +146,9 @@ final class World: @unchecked Sendable {
         for slug in slugs {
             let tenant = try engine.createTenant(
                 slug: slug, name: slug.capitalized, owner: Self.owner, ownerName: "Oliver", at: clock.now).record.id
-            for user in users { try engine.execute(AddUser(email: user, displayName: user), tenant: tenant, actor: Self.owner) }
+            for user in users {
+                try engine.execute(AddUser(email: user, displayName: user), tenant: tenant, actor: Self.owner)
+            }
         }
     }
 

@@ -120,7 +120,8 @@ struct RandomHistory {
             try samples.write(Data(lowercased.utf8), to: "commands/\(name)/\(commandCount)-lowercase.json")
         }
         commandNames.insert(name)
-        return try world.run(decoded, actor: [SchemaWorld.owner, SchemaWorld.alias].randomElement(using: &random) ?? SchemaWorld.owner)
+        return try world.run(
+            decoded, actor: [SchemaWorld.owner, SchemaWorld.alias].randomElement(using: &random) ?? SchemaWorld.owner)
     }
 
     func id(_ outcome: CommandOutcome, _ key: String) throws -> UUID {
@@ -141,7 +142,12 @@ struct RandomHistory {
         }
         // The contract's e-mail pattern works on scalars: a '.' followed by a combining mark is a '.'.
         try run(AddUser(email: "0@.\u{1a1b},?", displayName: "Combining"))
-        try run(RemoveUser(userId: try id(try run(AddUser(email: "leaver+\(word().filter(\.isLetter).prefix(4))@example.com",
+        try run(
+            RemoveUser(
+                userId: try id(
+                    try run(
+                        AddUser(
+                            email: "leaver+\(word().filter(\.isLetter).prefix(4))@example.com",
                                                             displayName: text(words: 1...2))), "userId")))
         try run(SetConfig(key: .teamAName, value: .text(text(words: 1...2))))
         try run(SetConfig(key: .teamBName, value: .text(text(words: 1...2))))

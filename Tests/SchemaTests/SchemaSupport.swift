@@ -50,7 +50,9 @@ final class SchemaWorld {
         data = try DataDirectory(path: directory.url.appendingPathComponent("data").path)
         clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000.123456))
         engine = TenantEngine(data: data, clock: clock)
-        tenant = try engine.createTenant(slug: "capo-fc", name: "Capo FC", owner: Self.owner, ownerName: "Oliver", at: clock.now)
+        tenant = try engine.createTenant(
+            slug: "capo-fc", name: "Capo FC", owner: Self.owner, ownerName: "Oliver", at: clock.now
+        )
             .record.id
         try engine.execute(AddUser(email: Self.alias, displayName: "Oliver (alias)"), tenant: tenant, actor: Self.owner)
     }

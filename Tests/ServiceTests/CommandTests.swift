@@ -84,7 +84,8 @@ import Testing
             // 409: an actor who is not a user of the key's tenant, named with the tenant; a user of
             // the other tenant is no user of this one.
             for stranger in ["nobody@x", world.beta.userEmail] {
-                let notAUser = try await client.call(.post, "/v1/commands/project.create", key: key, actor: stranger, body: #"{"name":"X"}"#)
+                let notAUser = try await client.call(
+                    .post, "/v1/commands/project.create", key: key, actor: stranger, body: #"{"name":"X"}"#)
                 #expect(notAUser.status == 409, "\(stranger)")
                 #expect(notAUser.errorCode == "refused", "\(stranger)")
                 #expect(notAUser.errorMessage?.contains("'\(stranger)' is not a user of tenant \(tenant)") == true,
@@ -92,7 +93,8 @@ import Testing
             }
             // 400: an actor in the system: namespace, even one Bulkhead uses.
             for system in SystemActor.allCases.map(\.rawValue) + ["system:anything"] {
-                let reserved = try await client.call(.post, "/v1/commands/project.create", key: key, actor: system, body: #"{"name":"X"}"#)
+                let reserved = try await client.call(
+                    .post, "/v1/commands/project.create", key: key, actor: system, body: #"{"name":"X"}"#)
                 #expect(reserved.status == 400, "\(system)")
                 #expect(reserved.errorField == "X-Bulkhead-Actor", "\(system)")
             }
@@ -110,27 +112,35 @@ import Testing
         let a = world.alpha
         try await world.app().test(.router) { client in
             func emails() async throws -> [String] {
-                try await client.call(.get, "/v1/users", key: a.key).array.compactMap { ($0 as? [String: Any])?["email"] as? String }
+                try await client.call(.get, "/v1/users", key: a.key).array.compactMap {
+                    ($0 as? [String: Any])?["email"] as? String
+                }
             }
             let listed = try await client.call(.get, "/v1/users", key: a.key).array.compactMap { $0 as? [String: Any] }
             let someone = try #require(listed.first { $0["email"] as? String == a.userEmail }?["userId"] as? String)
-            let before = try await client.call(.post, "/v1/commands/project.create", key: a.key, actor: a.userEmail, body: #"{"name":"Before"}"#)
+            let before = try await client.call(
+                .post, "/v1/commands/project.create", key: a.key, actor: a.userEmail, body: #"{"name":"Before"}"#)
             #expect(before.status == 200)
-            let removed = try await client.call(.post, "/v1/commands/tenant.removeUser", key: a.key, body: #"{"userId":"\#(someone)"}"#)
+            let removed = try await client.call(
+                .post, "/v1/commands/tenant.removeUser", key: a.key, body: #"{"userId":"\#(someone)"}"#)
             #expect(removed.status == 200, "\(removed.text)")
-            #expect((removed.object["events"] as? [[String: Any]])?.map { $0["type"] as? String } == ["tenant.userRemoved"])
+            #expect(
+                (removed.object["events"] as? [[String: Any]])?.map { $0["type"] as? String } == ["tenant.userRemoved"])
             #expect(try await emails() == a.users.filter { $0 != a.userEmail })
             let head = try world.head(a.tenant)
-            let after = try await client.call(.post, "/v1/commands/project.create", key: a.key, actor: a.userEmail, body: #"{"name":"After"}"#)
+            let after = try await client.call(
+                .post, "/v1/commands/project.create", key: a.key, actor: a.userEmail, body: #"{"name":"After"}"#)
             #expect(after.status == 409)
             #expect(after.errorMessage?.contains("'\(a.userEmail)' is not a user of tenant \(a.tenant)") == true)
-            let again = try await client.call(.post, "/v1/commands/tenant.removeUser", key: a.key, body: #"{"userId":"\#(someone)"}"#)
+            let again = try await client.call(
+                .post, "/v1/commands/tenant.removeUser", key: a.key, body: #"{"userId":"\#(someone)"}"#)
             #expect(again.status == 404)
             #expect(try world.head(a.tenant) == head)
             // The audit feed still shows what the removed user did, under its address.
             let feed = try await client.call(.get, "/v1/events?from=1&limit=500", key: a.key)
             let events = try #require(feed.object["events"] as? [[String: Any]])
-            #expect(events.contains { $0["type"] as? String == "project.created" && $0["actor"] as? String == a.userEmail })
+            #expect(
+                events.contains { $0["type"] as? String == "project.created" && $0["actor"] as? String == a.userEmail })
             let record = try #require(events.last)
             #expect(record["type"] as? String == "tenant.userRemoved")
             #expect((record["payload"] as? [String: Any])?["email"] as? String == a.userEmail)

@@ -57,13 +57,19 @@ import Testing
         let outcomes = try await withThrowingTaskGroup(of: Result<CommandOutcome, any Error>.self) { group in
             for index in 0..<limit {
                 group.addTask {
-                    do { return .success(try await committer.write(CreateProject(name: "Queued \(index)"), actor: "a@alpha.example")) } catch { return .failure(error) }
+                    do {
+                        return .success(
+                            try await committer.write(CreateProject(name: "Queued \(index)"), actor: "a@alpha.example"))
+                    } catch { return .failure(error) }
                 }
             }
             while committer.pendingCount < limit { try await Task.sleep(for: .milliseconds(5)) }
             // One more than the queue holds: turned away at once, while the others wait.
             let extra: Result<CommandOutcome, any Error>
-            do { extra = .success(try await committer.write(CreateProject(name: "One too many"), actor: "a@alpha.example")) } catch { extra = .failure(error) }
+            do {
+                extra = .success(
+                    try await committer.write(CreateProject(name: "One too many"), actor: "a@alpha.example"))
+            } catch { extra = .failure(error) }
             committer.writerQueue.resume()
             var outcomes = [extra]
             for try await outcome in group { outcomes.append(outcome) }
@@ -96,7 +102,8 @@ import Testing
         let results = try await withThrowingTaskGroup(of: (Int, Result<CommandOutcome, any Error>).self) { group in
             for (index, command) in commands.enumerated() {
                 group.addTask {
-                    do { return (index, .success(try await committer.write(command, actor: "a@alpha.example"))) } catch { return (index, .failure(error)) }
+                    do { return (index, .success(try await committer.write(command, actor: "a@alpha.example"))) } catch
+                    { return (index, .failure(error)) }
                 }
             }
             while committer.pendingCount < commands.count { try await Task.sleep(for: .milliseconds(5)) }

@@ -30,7 +30,8 @@ import Testing
         let world = try ServiceWorld()
         world.clock.advance(by: 11 * 60)
         let before = try world.head(world.alpha.tenant)
-        let scheduler = MaintenanceScheduler(engine: world.service.engine, interval: .milliseconds(50), logger: Self.quiet)
+        let scheduler = MaintenanceScheduler(
+            engine: world.service.engine, interval: .milliseconds(50), logger: Self.quiet)
         let task = Task { try await scheduler.run() }
         var waited = 0
         while try world.head(world.alpha.tenant) == before, waited < 200 {

@@ -52,11 +52,14 @@ import Testing
 
         @discardableResult
         func call(_ method: HTTPRequest.Method, _ template: String, _ uri: String, key: String?, body: String? = nil, actor: String? = "oliver@example.com",
-                  headers: HTTPFields = [:], expect status: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
+            headers: HTTPFields = [:], expect status: Int, sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws -> Reply {
             let reply = try await client.call(method, uri, key: key, actor: actor, body: body, headers: headers)
             #expect(reply.status == status, "\(method) \(uri): \(reply.text.prefix(300))", sourceLocation: sourceLocation)
             observed.withLock {
-                $0.append(["method": method.rawValue, "path": template, "status": reply.status, "contentType": reply.contentType, "body": reply.text,
+                $0.append([
+                    "method": method.rawValue, "path": template, "status": reply.status,
+                    "contentType": reply.contentType, "body": reply.text,
                            "allow": reply.headers[.allow] ?? ""])
             }
             return reply
@@ -82,10 +85,13 @@ import Testing
             try await r.call(.get, "/metrics", "/metrics", key: nil, expect: 200)
             let create = "/v1/commands/project.create"
             let issue = "/v1/commands/tenant.issueApiKey"
-            try await r.call(.post, create, create, key: k, body: #"{"name":"Spec","githubRepository":"a/b","scanPath":""}"#, expect: 200)
+            try await r.call(
+                .post, create, create, key: k, body: #"{"name":"Spec","githubRepository":"a/b","scanPath":""}"#,
+                expect: 200)
             try await r.call(.post, issue, issue, key: k, body: #"{"label":"spec"}"#, expect: 200)
             let request = "/v1/commands/analysis.request"
-            try await r.call(.post, request, request, key: k, body: #"{"projectId":"\#(p)","trigger":"manual"}"#, expect: 200)
+            try await r.call(
+                .post, request, request, key: k, body: #"{"projectId":"\#(p)","trigger":"manual"}"#, expect: 200)
             let expire = "/v1/commands/analysis.expireStale"
             try await r.call(.post, expire, expire, key: k, body: "", expect: 200)
             try await r.call(.post, create, create, key: k, body: #"{"name":""}"#, expect: 400)
@@ -93,7 +99,8 @@ import Testing
             try await r.call(.post, create, create, key: nil, body: #"{"name":"x"}"#, expect: 401)
             let delete = "/v1/commands/project.delete"
             try await r.call(.post, delete, delete, key: k, body: #"{"projectId":"\#(UUID().lower)"}"#, expect: 404)
-            try await r.call(.post, issue, issue, key: k, body: #"{"keyId":"\#(a.keyID.lower)","label":"dup"}"#, expect: 409)
+            try await r.call(
+                .post, issue, issue, key: k, body: #"{"keyId":"\#(a.keyID.lower)","label":"dup"}"#, expect: 409)
             try await r.call(.post, create, create, key: k, body: String(repeating: " ", count: 300_000), expect: 413)
             var text = HTTPFields()
             text[.contentType] = "text/plain"
@@ -208,7 +215,8 @@ import Testing
         }
         #expect(samples.contains { $0["accepted"] as? Bool == true })
         #expect(samples.contains { $0["accepted"] as? Bool == false })
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-openapi-\(UUID().uuidString).json")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bulkhead-openapi-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         let document: [String: Any] = ["responses": [Any](), "samples": samples]
         try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]).write(to: file)

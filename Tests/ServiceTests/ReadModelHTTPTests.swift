@@ -34,7 +34,9 @@ import Testing
             try expectNothingOf(world.beta, in: reply)
         },
         "GET /v1/models": { client, world in
-            try world.run(world.beta.tenant, "tenant.setModelPreference", #"{"feature":"refactor","provider":"openai","model":"o3"}"#)
+            try world.run(
+                world.beta.tenant, "tenant.setModelPreference",
+                #"{"feature":"refactor","provider":"openai","model":"o3"}"#)
             let reply = try await client.call(.get, "/v1/models", key: world.alpha.key)
             #expect(reply.status == 200)
             #expect(!reply.text.contains("\"preference\""), "B's preference is not A's")
@@ -47,7 +49,8 @@ import Testing
             try await expectSame404(client, world, .get, { "/v1/projects/\($0)/posts" }, theirs: world.beta.projectID)
         },
         "GET /v1/projects/{id}/knowledge": { client, world in
-            try await expectSame404(client, world, .get, { "/v1/projects/\($0)/knowledge" }, theirs: world.beta.projectID)
+            try await expectSame404(
+                client, world, .get, { "/v1/projects/\($0)/knowledge" }, theirs: world.beta.projectID)
         },
         "GET /v1/notes/{id}": { client, world in
             try await expectSame404(client, world, .get, { "/v1/notes/\($0)" }, theirs: world.beta.noteID)

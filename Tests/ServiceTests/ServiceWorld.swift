@@ -112,7 +112,9 @@ final class ServiceWorld: @unchecked Sendable {
     private static func seed(_ service: BulkheadService, clock: ManualClock, slug: String, label: String) throws -> Seeded {
         let owner = "setup@\(slug).example"
         let engine = service.engine
-        let tenant = try engine.createTenant(slug: slug, name: label, owner: owner, ownerName: "\(label) Setup", at: clock.now)
+        let tenant = try engine.createTenant(
+            slug: slug, name: label, owner: owner, ownerName: "\(label) Setup", at: clock.now
+        )
             .record.id
         func run(_ name: String, _ json: String) throws -> CommandOutcome {
             try engine.execute(name: name, json: Data(json.utf8), tenant: tenant, actor: owner)

@@ -84,7 +84,8 @@ import Testing
     @Test func aWriteTransactionUsedFromAnotherThreadTraps() async {
         await #expect(processExitsWith: .failure) {
             let dir = NSTemporaryDirectory() + "bulkhead-exit-test-\(UUID().uuidString)"
-            guard let env = try? Environment(path: dir), let things = try? env.openTable(named: "t", create: true) else {
+            guard let env = try? Environment(path: dir), let things = try? env.openTable(named: "t", create: true)
+            else {
                 return
             }
             try? env.write { tx in

@@ -146,10 +146,12 @@ extension HTTPBench {
         for t in 0..<options.tenants {
             // Every command's actor must be a user: the owner adds the workers that send commands.
             let id = try grouped.engine.createTenant(
-                slug: "bench-\(t)", name: "Bench \(t)", owner: "bench@example.com", ownerName: "Bench", at: Date()).record.id
+                slug: "bench-\(t)", name: "Bench \(t)", owner: "bench@example.com", ownerName: "Bench", at: Date()
+            ).record.id
             for worker in 0..<options.connections {
                 _ = try grouped.engine.execute(
-                    AddUser(email: "worker-\(worker)@bench.example", displayName: "Worker \(worker)"), tenant: id, actor: "bench@example.com")
+                    AddUser(email: "worker-\(worker)@bench.example", displayName: "Worker \(worker)"), tenant: id,
+                    actor: "bench@example.com")
             }
             let issued = try grouped.engine.execute(IssueAPIKey(label: "bench"), tenant: id, actor: "bench@example.com")
             let project = try grouped.engine.execute(CreateProject(name: "Bench project", githubRepository: "bench/repo"), tenant: id, actor: "bench@example.com")

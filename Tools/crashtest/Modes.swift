@@ -289,7 +289,8 @@ final class Driver {
         for n in 0..<options.tenantCount {
             // Every command's actor must be a user: the owner adds the writers' and the driver's.
             let tenant = try engine.createTenant(
-                slug: "crash-\(n)", name: "Crash \(n)", owner: "setup@example.com", ownerName: "Setup", at: clock.now).record.id
+                slug: "crash-\(n)", name: "Crash \(n)", owner: "setup@example.com", ownerName: "Setup", at: clock.now
+            ).record.id
             tenants.append(tenant)
             var setup: [(command: any Command, actor: String)] = writerActors.map {
                 (AddUser(email: $0, displayName: $0), "setup@example.com")
@@ -438,7 +439,7 @@ final class Driver {
             }
             if rebuildAgain {
                 let rebuilt = try store.rebuild(projections: [], dryRun: false,
-                                                memoryBudget: [1, 1 << 14, TenantEngine.defaultRebuildMemory][rng.below(3)])
+                    memoryBudget: [1, 1 << 14, TenantEngine.defaultRebuildMemory][rng.below(3)])
                 guard rebuilt.differenceCount == 0 else {
                     return "tenant \(tenant): the rebuild after the kill changed \(rebuilt.differenceCount) projection entries"
                 }

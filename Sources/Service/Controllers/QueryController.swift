@@ -113,7 +113,9 @@ struct QueryController {
     /// A whole-number query parameter, or `nil` when absent.
     private func integer(_ request: Request, _ name: String) throws -> Int? {
         guard let text = request.uri.queryParameters[Substring(name)].map(String.init) else { return nil }
-        guard let value = Int(text) else { throw ServiceError.invalid(name, "\(Echo.quote(text)) is not a whole number") }
+        guard let value = Int(text) else {
+            throw ServiceError.invalid(name, "\(Echo.quote(text)) is not a whole number")
+        }
         return value
     }
 
@@ -127,7 +129,8 @@ struct QueryController {
         }
         guard let time = Timestamp.parse(asOf) else {
             throw ServiceError.invalid(
-                "asOf", "\(Echo.quote(asOf)) is neither a log position nor an ISO 8601 time such as 2026-01-05T10:00:00Z")
+                "asOf",
+                "\(Echo.quote(asOf)) is neither a log position nor an ISO 8601 time such as 2026-01-05T10:00:00Z")
         }
         return try await service.withStore(context.tenant) { try await $0.asOf(time: time, body) }
     }
