@@ -5,6 +5,7 @@ Written from Schemas/storage-format.md alone, with Python's standard library and
 Ed25519 signatures of checkpoints and receipts, PyPI's `cryptography` (Tools/install-deps.sh):
 
     python3 Tools/verify-audit.py EXPORT [--receipt FILE ...]
+    python3 Tools/verify-audit.py --proof FILE [--trusted-key-id HEX]
 
 EXPORT is a directory written by `bulkhead audit export` (manifest.json and events.jsonl), or a
 file saved from `GET /v1/audit/export` (the event lines, then one line {"manifest": {...}}).
@@ -19,11 +20,19 @@ it checks the manifest: last position, head hash, counts, and the size and SHA-2
 
 Then the signatures: every public key's id must be SHA-256 of its 32 bytes; every checkpoint of the
 manifest must name the tenant and a listed key, carry that key's valid Ed25519 signature over its
-canonical bytes, and state the hash the recomputed chain has at its position. Each --receipt FILE
+canonical bytes, and state the hash the recomputed chain has at its position; a format-2 checkpoint
+must also state the Merkle root (RFC 6962, over the records) of the events up to its position, which
+is recomputed when the export starts at position 1. Each --receipt FILE
 (a command's JSON answer holding "receipt", or the receipt object alone) must name this tenant and
 a listed key, carry a valid signature, and state the chain's hash at its last position. A log
 rewritten from some position on with every later hash recomputed passes the chain checks, but not
 a checkpoint or a receipt signed before the rewrite.
+
+With --proof FILE (from `bulkhead audit prove` or GET /v1/audit/proof), it checks an inclusion
+proof alone, without an export: the record decodes and holds the proof's position, its leaf hash and
+the audit path lead (RFC 9162, section 2.1.3.2) to the checkpoint's Merkle root, the checkpoint is for
+the proof's tree size and tenant, and it carries the valid signature of the proof's public key, whose
+id must be SHA-256 of the key (and, with --trusted-key-id, the id the auditor trusts).
 
 It prints what it checked, or the first thing wrong with the tenant and the position, and exits 0
 when everything holds, 1 when something does not, 2 when the export cannot be read at all.
@@ -38,7 +47,8 @@ import sys
 import uuid
 
 GENESIS_PREFIX = b"bulkhead.genesis.v1"
-CHECKPOINT_PREFIX = b"bulkhead.checkpoint.v1"
+CHECKPOINT_PREFIX_V1 = b"bulkhead.checkpoint.v1"
+CHECKPOINT_PREFIX = b"bulkhead.checkpoint.v2"
 RECEIPT_PREFIX = b"bulkhead.receipt.v1"
 HASH_SIZE = 32
 FIXED_SIZE = 60
@@ -366,21 +376,119 @@ def check_signed(kind, position, statement, message, keys):
         raise Broken(position, f"{kind}: the Ed25519 signature does not verify")
 
 
-def check_checkpoints(manifest, hashes, keys, tenant):
+def check_checkpoints(manifest, hashes, roots, keys, tenant):
     first, last = manifest["range"]["from"], manifest["range"]["to"]
     for cp in manifest.get("checkpoints", []):
         position = cp["position"]
         where = f"checkpoint at position {position}"
         if cp["tenant"] != tenant:
             raise Broken(position, f"{where} names tenant {cp['tenant']}")
-        message = (CHECKPOINT_PREFIX + uuid.UUID(cp["tenant"]).bytes + u64(position)
-                   + bytes.fromhex(cp["headHash"]) + u64(cp["timeMicros"]) + bytes.fromhex(cp["keyId"]))
-        check_signed(where, position, cp, message, keys)
+        check_signed(where, position, cp, checkpoint_message(cp), keys)
         if not first <= position <= last:
             raise Broken(position, f"{where} is outside the export's range {first} to {last}")
         if hashes[position] != cp["headHash"]:
             raise Broken(position, f"{where} signed hash {cp['headHash']} but the chain has {hashes[position]}: "
                                    "the log was rewritten from this position or before")
+        if "merkleRoot" in cp and position in roots and roots[position] != cp["merkleRoot"]:
+            raise Broken(position, f"{where} signed Merkle root {cp['merkleRoot']} but the events give "
+                                   f"{roots[position]}")
+
+
+def checkpoint_message(cp):
+    """The signed bytes of a checkpoint: format 2 with its Merkle root, format 1 without."""
+    body = (uuid.UUID(cp["tenant"]).bytes + u64(cp["position"]) + bytes.fromhex(cp["headHash"])
+            + u64(cp["timeMicros"]) + bytes.fromhex(cp["keyId"]))
+    if "merkleRoot" in cp:
+        return CHECKPOINT_PREFIX + body + bytes.fromhex(cp["merkleRoot"])
+    return CHECKPOINT_PREFIX_V1 + body
+
+
+def leaf_hash(record):
+    return hashlib.sha256(b"\x00" + record).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+class MerkleFrontier:
+    """The roots of the complete subtrees of a tree grown leaf by leaf (RFC 6962's MTH)."""
+
+    def __init__(self):
+        self.subtrees = []  # (height, hash), largest first
+
+    def append(self, leaf):
+        self.subtrees.append((0, leaf))
+        while len(self.subtrees) >= 2 and self.subtrees[-1][0] == self.subtrees[-2][0]:
+            (height, right), (_, left) = self.subtrees.pop(), self.subtrees.pop()
+            self.subtrees.append((height + 1, node_hash(left, right)))
+
+    def root(self):
+        acc = self.subtrees[-1][1]
+        for _, subtree in reversed(self.subtrees[:-1]):
+            acc = node_hash(subtree, acc)
+        return acc
+
+
+def root_from_path(leaf_index, tree_size, leaf, path):
+    """RFC 9162, section 2.1.3.2: the root an inclusion path leads to, or None."""
+    if leaf_index >= tree_size:
+        return None
+    fn, sn, r = leaf_index, tree_size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return None
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return r if sn == 0 else None
+
+
+def verify_proof(proof, out, trusted_key_id=None):
+    """Checks one inclusion proof on its own (see --proof)."""
+    position, tree_size = proof["position"], proof["treeSize"]
+    cp, key = proof["checkpoint"], proof["publicKey"]
+    if proof["leafIndex"] != position - 1:
+        raise Broken(position, f"leafIndex {proof['leafIndex']} is not position - 1")
+    try:
+        record = base64.b64decode(proof["record"], validate=True)
+    except ValueError as error:
+        raise Broken(position, f"the record is not base64: {error}") from None
+    try:
+        decoded = decode_record(record)
+    except ValueError as error:
+        raise Broken(position, f"the record does not decode: {error}") from None
+    if decoded["position"] != position:
+        raise Broken(position, f"the record is the event at position {decoded['position']}")
+    if cp["tenant"] != proof["tenant"] or cp["position"] != tree_size or "merkleRoot" not in cp:
+        raise Broken(position, f"the checkpoint (tenant {cp['tenant']}, position {cp['position']}) is not a "
+                               f"format-2 checkpoint of tenant {proof['tenant']} at tree size {tree_size}")
+    public = bytes.fromhex(key["publicKey"])
+    if hashlib.sha256(public).hexdigest() != key["keyId"] or key["keyId"] != cp["keyId"]:
+        raise Broken(position, f"the public key's id {key['keyId']} is not SHA-256 of the key, or not the "
+                               f"checkpoint's key id {cp['keyId']}")
+    if trusted_key_id is not None and key["keyId"] != trusted_key_id:
+        raise Broken(position, f"the checkpoint is signed by key {key['keyId']}, not the trusted {trusted_key_id}")
+    if not ed25519_valid(public, bytes.fromhex(cp["signature"]), checkpoint_message(cp)):
+        raise Broken(position, "the checkpoint's Ed25519 signature does not verify")
+    path = [bytes.fromhex(h) for h in proof["auditPath"]]
+    root = root_from_path(position - 1, tree_size, leaf_hash(record), path)
+    if root is None or root.hex() != cp["merkleRoot"]:
+        raise Broken(position, f"the audit path leads to {root.hex() if root else 'no root'}, the checkpoint "
+                               f"signed Merkle root {cp['merkleRoot']}: the event is not the one that was logged")
+    out.write(f"tenant {proof['tenant']}: inclusion proof OK\n")
+    out.write(f"  event at position {position}: {decoded['type']} on stream {decoded['streamId']}, "
+              f"recorded {decoded['recordedAt']} by {decoded['actor']}, id {decoded['eventId']}\n")
+    out.write(f"  leaf SHA-256(00 | record) and {len(path)} path hashes lead to the Merkle root "
+              f"{cp['merkleRoot']} of the first {tree_size} events\n")
+    out.write(f"  checkpoint at position {tree_size} signed by key {key['keyId']} "
+              f"({'the trusted key' if trusted_key_id else 'compare it with the key ids the operator publishes'})\n")
 
 
 def load_receipt(path):
@@ -424,6 +532,10 @@ def verify(manifest, lines, out, receipts=()):
         raise Broken(1, f"startHash {manifest['startHash']} is not the tenant's genesis hash {genesis.hex()}")
     formats = {1: 0, 2: 0}
     expected = first
+    # The Merkle roots at format-2 checkpoints' positions need every event from position 1.
+    frontier = MerkleFrontier() if first == 1 else None
+    wanted_roots = {cp.get("position") for cp in manifest.get("checkpoints", []) if "merkleRoot" in cp}
+    roots = {}
     body_hash, body_bytes = hashlib.sha256(), 0
     for number, raw in enumerate(lines(), start=1):
         body_hash.update(raw)
@@ -459,6 +571,10 @@ def verify(manifest, lines, out, receipts=()):
         previous = stored_hash
         if expected in wanted:
             hashes[expected] = stored_hash.hex()
+        if frontier is not None:
+            frontier.append(leaf_hash(record))
+            if expected in wanted_roots:
+                roots[expected] = frontier.root().hex()
         expected += 1
     count = expected - first
     if expected - 1 != last:
@@ -479,7 +595,7 @@ def verify(manifest, lines, out, receipts=()):
         raise Broken(None, f"events.jsonl is {body_bytes} bytes with SHA-256 {digest}; the manifest says "
                            f"{described['bytes']} bytes with {described['sha256']}")
     keys = public_keys(manifest)
-    check_checkpoints(manifest, hashes, keys, tenant)
+    check_checkpoints(manifest, hashes, roots, keys, tenant)
     for path, receipt in receipts:
         check_receipt(path, receipt, manifest, hashes, keys, tenant)
     out.write(f"tenant {tenant} ({manifest['tenant'].get('slug')}): OK\n")
@@ -497,6 +613,11 @@ def verify(manifest, lines, out, receipts=()):
     if checkpoints:
         out.write(f"  checkpoints: {len(checkpoints)} (positions {', '.join(str(c['position']) for c in checkpoints)})"
                   ", each signature valid and its hash the chain's\n")
+        if roots:
+            out.write(f"  Merkle roots: {len(roots)} format-2 checkpoints state the root the events give\n")
+        elif wanted_roots:
+            out.write(f"  Merkle roots: not recomputed (the export starts at position {first}; the tree needs "
+                      "every event from 1)\n")
     else:
         out.write("  checkpoints: none in this export (nothing was signed): a rewritten and re-hashed suffix "
                   "cannot be told from the original\n")
@@ -506,8 +627,43 @@ def verify(manifest, lines, out, receipts=()):
     return previous.hex()
 
 
+def main_proof(args):
+    trusted = None
+    if "--trusted-key-id" in args:
+        at = args.index("--trusted-key-id")
+        if at + 1 >= len(args):
+            sys.stderr.write(__doc__)
+            return 2
+        trusted, args = args[at + 1].lower(), args[:at] + args[at + 2:]
+    if len(args) != 2:
+        sys.stderr.write(__doc__)
+        return 2
+    try:
+        with open(args[1], "rb") as f:
+            proof = json.loads(f.read())
+        tenant = proof["tenant"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        sys.stderr.write(f"verify-audit: cannot read the proof {args[1]}: {error}\n")
+        return 2
+    try:
+        verify_proof(proof, sys.stdout, trusted)
+    except Unreadable as error:
+        sys.stderr.write(f"verify-audit: {error}\n")
+        return 2
+    except Broken as broken:
+        where = f" at position {broken.position}" if broken.position is not None else ""
+        sys.stdout.write(f"tenant {tenant}: FAILED{where}: {broken.reason}\n")
+        return 1
+    except (KeyError, TypeError, ValueError) as error:
+        sys.stdout.write(f"tenant {tenant}: FAILED: the proof is malformed: {error!r}\n")
+        return 1
+    return 0
+
+
 def main(argv):
     args = argv[1:]
+    if args and args[0] == "--proof":
+        return main_proof(args)
     receipt_paths = []
     if "--receipt" in args:
         at = args.index("--receipt")

@@ -23,6 +23,8 @@ public enum EventLogError: Error, ClassifiedError, Equatable, CustomStringConver
     case corruptRecord(tenant: TenantID, position: UInt64, reason: String)
     /// A position was asked for that the log does not hold.
     case positionOutOfRange(tenant: TenantID, position: UInt64, head: UInt64)
+    /// No checkpoint with a Merkle root covers a position an inclusion proof was asked for.
+    case noCheckpoint(tenant: TenantID, position: UInt64)
 
     /// One line a person can act on.
     public var description: String {
@@ -44,6 +46,9 @@ public enum EventLogError: Error, ClassifiedError, Equatable, CustomStringConver
             return "tenant \(tenant): the event at position \(position) is corrupt: \(reason)"
         case .positionOutOfRange(let tenant, let position, let head):
             return "tenant \(tenant) has no event at position \(position) (head is \(head))"
+        case .noCheckpoint(let tenant, let position):
+            return "tenant \(tenant) has no signed checkpoint with a Merkle root at or after position \(position): "
+                + "make one with `bulkhead audit checkpoint` (or POST /v1/audit/checkpoints) and ask again"
         }
     }
 
@@ -53,7 +58,7 @@ public enum EventLogError: Error, ClassifiedError, Equatable, CustomStringConver
     public var failure: Failure {
         switch self {
         case .unknownTenant: return Failure(.notFound, code: "unknown_tenant", message: description)
-        case .positionOutOfRange: return Failure(.notFound, code: "not_found", message: description)
+        case .positionOutOfRange, .noCheckpoint: return Failure(.notFound, code: "not_found", message: description)
         case .slugTaken, .versionConflict, .duplicateEventID:
             return Failure(.conflict, code: "conflict", message: description)
         case .invalidTenant(let field, _): return Failure(.invalid, code: "invalid", message: description, field: field)

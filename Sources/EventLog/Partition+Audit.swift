@@ -77,8 +77,13 @@ extension Partition {
             if let stored = try tx.get(table, key: storeKey.bytes), let existing = Checkpoint.decode(stored) {
                 return existing
             }
+            // The Merkle tree grows to the head here, in the checkpoint's transaction: appends
+            // never pay for it, and a proof of any checkpointed position finds its nodes stored.
+            guard let root = try growMerkle(to: head.position, in: tx) else {
+                throw EventLogError.positionOutOfRange(tenant: tenant, position: head.position, head: 0)
+            }
             let checkpoint = try Checkpoint(tenant: tenant, position: head.position, headHash: head.hash,
-                                            timeMicros: date.microsecondsSince1970, key: key)
+                                            timeMicros: date.microsecondsSince1970, merkleRoot: root, key: key)
             try tx.put(table, key: storeKey.bytes, value: checkpoint.encoded())
             return checkpoint
         }
@@ -159,7 +164,12 @@ extension Partition {
     /// the chain has at its position. The first failure, or `nil`.
     func verifyCheckpoints(in tx: ReadTransaction, count: UInt64) throws -> VerifyReport? {
         let keys = Dictionary(try publicKeys(in: tx).map { ($0.keyID, $0.publicKey) }, uniquingKeysWith: { a, _ in a })
-        for (position, checkpoint) in try storedCheckpoints(in: tx, from: 0) {
+        let stored = try storedCheckpoints(in: tx, from: 0)
+        // The roots the log's records give at each format-2 checkpoint's position, computed from
+        // the log itself (not from the stored tree, which is derived data).
+        let roots = try merkleRoots(at: Set(stored.compactMap { $1?.merkleRoot == nil ? nil : $0 }), count: count,
+                                    in: tx)
+        for (position, checkpoint) in stored {
             func broken(_ reason: String) -> VerifyReport {
                 .broken(tenant: tenant, position: position, reason: "checkpoint at position \(position): \(reason)")
             }
@@ -180,8 +190,32 @@ extension Partition {
                 return broken("it signed hash \(checkpoint.headHash.hexString) but the chain has "
                     + "\((hash ?? []).hexString): the log was rewritten from this position or before")
             }
+            if let signedRoot = checkpoint.merkleRoot, roots[position] != signedRoot {
+                return broken("it signed Merkle root \(signedRoot.hexString) but the log's events give "
+                    + "\((roots[position] ?? []).hexString)")
+            }
         }
         return nil
+    }
+
+    /// The Merkle roots of the log's first `n` events for each `n` in `sizes` (all at most `count`),
+    /// in one pass over the log's records.
+    func merkleRoots(at sizes: Set<UInt64>, count: UInt64, in tx: some ReadableTransaction) throws
+        -> [UInt64: [UInt8]] {
+        guard let last = sizes.filter({ $0 <= count }).max() else { return [:] }
+        var frontier = MerkleFrontier()
+        var roots: [UInt64: [UInt8]] = [:]
+        try tx.withCursor(tables.log) { cursor in
+            var found = try cursor.first()
+            while found, frontier.count < last {
+                let position = frontier.count + 1
+                let record = try Self.record(cursor.value, tenant: tenant, position: position)
+                frontier.append(leafHash: Merkle.leafHash(record))
+                if sizes.contains(position) { roots[position] = frontier.root }
+                found = try cursor.next()
+            }
+        }
+        return roots
     }
 }
 

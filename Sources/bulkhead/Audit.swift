@@ -9,7 +9,7 @@ extension Bulkhead {
     struct Audit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Audit exports a third party can check offline.",
-            subcommands: [Export.self, Checkpoint.self, Keys.self])
+            subcommands: [Export.self, Checkpoint.self, Prove.self, Keys.self])
     }
 }
 
@@ -58,8 +58,8 @@ extension Bulkhead.Audit {
         static let configuration = CommandConfiguration(
             abstract: "Sign a checkpoint of a tenant's head now, and keep it with the tenant.",
             discussion: """
-                A checkpoint states the tenant, the head's position and hash, the time and the key id, \
-                signed with Ed25519 (Schemas/storage-format.md, Checkpoints). verify checks each one; \
+                A checkpoint states the tenant, the head's position and hash, the time, the key id and \
+                the Merkle root of the events up to the head, signed with Ed25519 (Schemas/storage-format.md, Checkpoints). verify checks each one; \
                 exports carry them. A head already checkpointed by this key is not signed twice.
 
                 Example: bulkhead audit checkpoint --tenant capo-fc --signing-key /etc/bulkhead/signing.key
@@ -87,7 +87,8 @@ extension Bulkhead.Audit {
             let json = made.json
             try Output.write(json, format: output.format, pairs: [
                 ("tenant", json.tenant), ("position", "\(json.position)"), ("headHash", json.headHash),
-                ("timeMicros", "\(json.timeMicros)"), ("keyId", json.keyId), ("signature", json.signature),
+                ("timeMicros", "\(json.timeMicros)"), ("keyId", json.keyId), ("merkleRoot", json.merkleRoot ?? "-"),
+                ("signature", json.signature),
             ])
         }
     }
@@ -114,6 +115,45 @@ extension Bulkhead.Audit {
             try Output.write(keys, format: output.format, columns: columns) {
                 [$0.keyId, $0.algorithm, $0.publicKey, "\($0.addedAtMicros)"]
             }
+        }
+    }
+}
+
+extension Bulkhead.Audit {
+    /// `bulkhead audit prove --tenant T --position P [--tree-size N]`.
+    struct Prove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prove that one event is in a tenant's checkpointed log (an RFC 6962 inclusion proof).",
+            discussion: """
+                Prints, as JSON, the event's stored record, the Merkle audit path from its leaf to the \
+                root that a signed checkpoint states, that checkpoint and its public key \
+                (Schemas/storage-format.md, The Merkle tree and inclusion proofs). An auditor checks it \
+                offline, without the rest of the log: python3 Tools/verify-audit.py --proof FILE. \
+                By default the proof is against the oldest checkpoint at or after the position; \
+                make one first with `bulkhead audit checkpoint` if none covers it.
+
+                Example: bulkhead audit prove --tenant capo-fc --position 42 > event-42.proof.json
+                """)
+
+        @OptionGroup var data: DataOptions
+        @OptionGroup var tenant: TenantOptions
+        @Option(help: "The event's position.") var position: UInt64
+        @Option(help: "Prove against the checkpoint at this position (its tree size).") var treeSize: UInt64?
+
+        func validate() throws {
+            if position == 0 { throw ValidationError("--position must be 1 or more: positions start at 1") }
+            if let treeSize, treeSize < position {
+                throw ValidationError("--tree-size \(treeSize) is before --position \(position): that tree has no such leaf")
+            }
+        }
+
+        func run() throws {
+            let directory = try data.open()
+            let record = try tenant.resolve(directory)
+            let proof = try CLIFailure.wrap {
+                try directory.partition(for: record.id).inclusionProof(position: position, treeSize: treeSize)
+            }
+            try Output.write(proof.json, format: .json, pairs: [])
         }
     }
 }

@@ -86,6 +86,50 @@ struct SignedAuditCLITests {
 
     /// Changes one payload byte of the event at `position` and recomputes every later hash, in the
     /// tenant's environment itself.
+    @Test func anInclusionProofVerifiesOfflineAndAnAlteredOneDoesNot() throws {
+        let setup = try Setup()
+        defer { setup.cleanUp() }
+        let id = try setup.tenant("proving-club")
+        // The tenant's events: the registration and owner (2), a key... then five projects; the
+        // last exec checkpointed the head, so every position has a proof.
+        let proof = try setup.cli("audit", "prove", "--tenant", "proving-club", "--position", "3")
+        #expect(proof.status == 0, "\(proof.stderr)")
+        let file = "\(setup.scratch)/proof-3.json"
+        try Data(proof.stdout.utf8).write(to: URL(fileURLWithPath: file))
+        let checked = try setup.verifier(["--proof", file])
+        #expect(checked.status == 0, "\(checked.output)")
+        #expect(checked.output.contains("tenant \(id): inclusion proof OK"), "\(checked.output)")
+        #expect(checked.output.contains("event at position 3: project.created"), "\(checked.output)")
+
+        let keyID = try #require(proof.stdout.firstMatch(of: /"keyId":"([0-9a-f]{64})"/)?.1)
+        #expect(try setup.verifier(["--proof", file, "--trusted-key-id", String(keyID)]).status == 0)
+        let untrusted = try setup.verifier(["--proof", file, "--trusted-key-id", String(repeating: "ab", count: 32)])
+        #expect(untrusted.status == 1 && untrusted.output.contains("not the trusted"), "\(untrusted.output)")
+
+        // Another event's bytes in place of position 3's: the path no longer leads to the signed root.
+        let other = try setup.cli("audit", "prove", "--tenant", "proving-club", "--position", "4")
+        let otherRecord = try #require(other.stdout.firstMatch(of: /"record":"([^"]+)"/)?.1)
+        let thisRecord = try #require(proof.stdout.firstMatch(of: /"record":"([^"]+)"/)?.1)
+        let forged = "\(setup.scratch)/proof-forged.json"
+        try Data(proof.stdout.replacingOccurrences(of: String(thisRecord), with: String(otherRecord)).utf8)
+            .write(to: URL(fileURLWithPath: forged))
+        let refused = try setup.verifier(["--proof", forged])
+        #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("FAILED at position 3"), "\(refused.output)")
+
+        // The export's checkpoints state the roots its events give.
+        let export = try setup.export("proving-club")
+        let verified = try setup.verifier([export])
+        #expect(verified.status == 0 && verified.output.contains("Merkle roots: 5 format-2 checkpoints"),
+                "\(verified.output)")
+
+        let beyond = try setup.cli("audit", "prove", "--tenant", "proving-club", "--position", "99")
+        #expect(beyond.status == 2 && beyond.stderr.contains("no event at position 99"), "\(beyond.stderr)")
+        let before = try setup.cli("audit", "prove", "--tenant", "proving-club", "--position", "5", "--tree-size", "4")
+        #expect(before.status != 0 && before.stderr.contains("--tree-size 4 is before --position 5"),
+                "\(before.stderr)")
+    }
+
     static func rewriteSuffix(data: String, tenant: String, from position: UInt64) throws {
         let env = try Environment(path: "\(data)/tenants/\(tenant)")
         defer { env.close() }

@@ -13,9 +13,12 @@ import Testing
         let key = try SigningKey(rawPrivateKey: Array(0..<32))
         #expect(key.publicKey.hexString == (try StorageFormatExampleTests.documented("checkpoint-example-public-key")))
         #expect(key.keyID.hexString == (try StorageFormatExampleTests.documented("checkpoint-example-key-id")))
+        let record = [UInt8](hex: try StorageFormatExampleTests.documented("worked-example-record")) ?? []
+        let root = record.withUnsafeBytes { Merkle.leafHash($0) }
+        #expect(root.hexString == (try StorageFormatExampleTests.documented("checkpoint-example-merkle-root")))
         let checkpoint = try Checkpoint(tenant: Self.tenant, position: 1, headHash: Self.hash,
-                                        timeMicros: 1_796_320_860_000_000, key: key)
-        #expect(checkpoint.signedBytes.count == 118)
+                                        timeMicros: 1_796_320_860_000_000, merkleRoot: root, key: key)
+        #expect(checkpoint.signedBytes.count == 150)
         #expect(checkpoint.signedBytes.hexString
             == (try StorageFormatExampleTests.documented("checkpoint-example-signed")))
         #expect(checkpoint.signature.hexString

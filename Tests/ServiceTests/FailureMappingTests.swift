@@ -58,6 +58,7 @@ import Workflows
         Row(EventLogError.invalidAppend("no events"), .invalid, exit: 1, status: 400),
         Row(EventLogError.corruptRecord(tenant: tenant, position: 2, reason: "bad"), .integrity, exit: 4, status: 500),
         Row(EventLogError.positionOutOfRange(tenant: tenant, position: 9, head: 3), .notFound, exit: 2, status: 404),
+        Row(EventLogError.noCheckpoint(tenant: tenant, position: 9), .notFound, exit: 2, status: 404),
         Row(ProjectionError.corrupt(key: Key("p"), reason: "short"), .integrity, exit: 4, status: 500),
         Row(ProjectionError.readOnly, .internal, exit: 5, status: 500),
         Row(ProjectionError.unknownProjection("nope", known: ["projects"]), .invalid, exit: 1, status: 400),
@@ -146,7 +147,8 @@ import Workflows
     static func covers(_ error: EventLogError) {
         switch error {
         case .unknownTenant, .slugTaken, .invalidTenant, .wrongTenant, .missingTenantRecord, .versionConflict,
-             .duplicateEventID, .invalidAppend, .corruptRecord, .positionOutOfRange: break
+             .duplicateEventID, .invalidAppend, .corruptRecord, .positionOutOfRange,
+             .noCheckpoint: break
         }
     }
 

@@ -141,6 +141,11 @@ import Testing
             #expect(reply.status == 200)
             try expectNothingOf(world.beta, in: reply)
         },
+        "GET /v1/audit/proof": { client, world in
+            let reply = try await client.call(.get, "/v1/audit/proof?position=1", key: world.alpha.key)
+            #expect(reply.status == 404)  // the isolation world signs nothing: no checkpoint covers it
+            try expectNothingOf(world.beta, in: reply)
+        },
         "POST /v1/audit/checkpoints": { client, world in
             let before = try world.fingerprint(world.beta.tenant)
             let reply = try await client.call(.post, "/v1/audit/checkpoints", key: world.alpha.key)

@@ -40,6 +40,7 @@ import Testing
             "GET /v1/audit/keys": [200, 401, 500],
             "GET /v1/audit/checkpoints": read,
             "POST /v1/audit/checkpoints": [201, 401, 409, 500],
+            "GET /v1/audit/proof": [200, 400, 401, 404, 500],
             "POST /v1/projections/rebuild": [200, 400, 401, 409, 413, 415, 503, 500],
         ].merging(ReadModelHTTPTests.statuses) { documented, _ in documented }
     }()
@@ -147,6 +148,10 @@ import Testing
             try await r.call(.get, c, c, key: nil, expect: 401)
             try await r.call(.post, c, c, key: k, expect: 409)  // this service has no signing key
             try await r.call(.post, c, c, key: nil, expect: 401)
+            let proofPath = "/v1/audit/proof"
+            try await r.call(.get, proofPath, proofPath + "?position=1", key: k, expect: 404)  // nothing signed: no checkpoint
+            try await r.call(.get, proofPath, proofPath, key: k, expect: 400)
+            try await r.call(.get, proofPath, proofPath + "?position=1", key: nil, expect: 401)
             let b = "/v1/projections/rebuild"
             try await r.call(.post, b, b, key: k, body: #"{"projections":["matches"],"dryRun":true}"#, expect: 200)
             try await r.call(.post, b, b, key: k, body: "", expect: 200)

@@ -80,6 +80,44 @@ import Testing
         }
     }
 
+    @Test func anInclusionProofLeadsToTheSignedRootAndNamesWhatIsMissing() async throws {
+        let key = try #require(Self.key)
+        let world = try ServiceWorld(signingKey: key, checkpointEvery: 1000)
+        try await world.app().test(.router) { client in
+            for n in 1...3 {
+                let reply = try await client.call(.post, "/v1/commands/project.create", key: world.alpha.key,
+                                                  body: #"{"name":"Proven \#(n)"}"#)
+                #expect(reply.status == 200, "\(reply.text)")
+            }
+            let head = try world.data.partition(for: world.alpha.tenant).head().position
+            let none = try await client.call(.get, "/v1/audit/proof?position=2", key: world.alpha.key)
+            #expect(none.status == 404 && none.text.contains("no signed checkpoint"), "\(none.text)")
+            let made = try await client.call(.post, "/v1/audit/checkpoints", key: world.alpha.key)
+            #expect(made.status == 201, "\(made.text)")
+
+            let reply = try await client.call(.get, "/v1/audit/proof?position=2", key: world.alpha.key)
+            #expect(reply.status == 200, "\(reply.text)")
+            let json = try JSONDecoder().decode(InclusionProof.JSON.self, from: Data(reply.text.utf8))
+            #expect(json.tenant == world.alpha.tenant.description && json.position == 2 && json.treeSize == head)
+            let record = try #require(Data(base64Encoded: json.record))
+            let root = Merkle.root(leafIndex: 1, treeSize: head, leafHash: Array(record).withUnsafeBytes {
+                Merkle.leafHash($0)
+            }, path: json.auditPath.compactMap { [UInt8](hex: $0) })
+            #expect(root?.hexString == json.checkpoint.merkleRoot)
+            #expect(json.publicKey.keyId == key.keyID.hexString)
+
+            for (query, status) in [("", 400), ("?position=0", 400), ("?position=x", 400),
+                                    ("?position=\(head + 1)", 404), ("?position=3&treeSize=2", 400),
+                                    ("?position=2&treeSize=\(head - 1)", 404)] {
+                let bad = try await client.call(.get, "/v1/audit/proof\(query)", key: world.alpha.key)
+                #expect(bad.status == status, "\(query): \(bad.text)")
+            }
+            // Another tenant has no checkpoint of its own: it gets none of alpha's.
+            let beta = try await client.call(.get, "/v1/audit/proof?position=1", key: world.beta.key)
+            #expect(beta.status == 404 && !beta.text.contains(world.alpha.tenant.description), "\(beta.text)")
+        }
+    }
+
     @Test func withoutASigningKeyNothingIsSignedAndSayingSo() async throws {
         let world = try ServiceWorld()
         try await world.app().test(.router) { client in

@@ -22,6 +22,21 @@ struct AuditController {
         group.get("audit/keys", use: keys)
         group.get("audit/checkpoints", use: checkpoints)
         group.post("audit/checkpoints", use: checkpoint)
+        group.get("audit/proof", use: proof)
+    }
+
+    /// `GET /v1/audit/proof?position=P[&treeSize=N]`: an inclusion proof of the event at `P`
+    /// against the oldest checkpoint at or after it (or the one at `N`); 404 when none covers it.
+    @Sendable func proof(_ request: Request, context: TenantRequestContext) async throws -> Response {
+        guard request.uri.queryParameters["position"] != nil else {
+            throw ServiceError.invalid("position", "is required: the position of the event to prove")
+        }
+        let position = try EventController.number(request, "position", default: 1, range: 1...UInt64.max)
+        let treeSize: UInt64? = request.uri.queryParameters["treeSize"] == nil
+            ? nil : try EventController.number(request, "treeSize", default: 1, range: position...UInt64.max)
+        let store = try await service.withStore(context.tenant) { $0 }
+        let proof = try await store.readLog { try $0.inclusionProof(position: position, treeSize: treeSize) }
+        return try JSONResponse.encode(proof.json)
     }
 
     /// `GET /v1/audit/keys`: the public keys the tenant's checkpoints and receipts were signed with.
