@@ -24,7 +24,8 @@ canonical bytes, and state the hash the recomputed chain has at its position; a 
 must also state the Merkle root (RFC 6962, over the records) of the events up to its position, which
 is recomputed when the export starts at position 1. Each --receipt FILE
 (a command's JSON answer holding "receipt", or the receipt object alone) must name this tenant and
-a listed key, carry a valid signature, and state the chain's hash at its last position. A log
+a listed key, carry a valid signature, state the chain's hash at its last position, and give the
+command's own positions within the signed commit's (one signature covers a group commit). A log
 rewritten from some position on with every later hash recomputed passes the chain checks, but not
 a checkpoint or a receipt signed before the rewrite.
 
@@ -513,6 +514,13 @@ def check_receipt(path, receipt, manifest, hashes, keys, tenant):
     first, last = manifest["range"]["from"], manifest["range"]["to"]
     if not first <= receipt["firstPosition"] <= position <= last:
         raise Broken(position, f"{where} is outside the export's range {first} to {last}")
+    # The command's own positions (not signed) must lie within the signed commit's; receipts made
+    # before group commits were signed together have none: the command is the whole range.
+    own = (receipt.get("commandFirstPosition", receipt["firstPosition"]),
+           receipt.get("commandLastPosition", position))
+    if not receipt["firstPosition"] <= own[0] <= own[1] <= position:
+        raise Broken(position, f"{where}: the command's positions {own[0]} to {own[1]} are not within the "
+                               "signed commit's")
     if hashes[position] != receipt["headHash"]:
         raise Broken(position, f"{where} signed hash {receipt['headHash']} but the chain has {hashes[position]}: "
                                "the log was rewritten from this position or before")

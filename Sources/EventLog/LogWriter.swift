@@ -38,6 +38,8 @@ public struct LogWriter {
 
     /// Every event appended so far in this transaction, as recorded.
     public var appended: [RecordedEvent] { batches.flatMap(\.recorded) }
+    /// The head as this transaction leaves it so far: its last position and that event's hash.
+    public var head: LogHead { LogHead(position: headPosition, hash: headHash.bytes) }
 
     /// Appends `events` to `stream`; see ``Partition/append(stream:expected:events:recordedAt:)``.
     ///

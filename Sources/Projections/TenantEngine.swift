@@ -20,12 +20,26 @@ public struct CommandOutcome: Sendable, Equatable {
     public let skipped: Skipped?
     /// A secret shown once (a new API key).
     public let secret: String?
+    /// The transaction that appended the events: with group commit, the whole batch of commands
+    /// committed with this one (`nil` when nothing was appended).
+    public internal(set) var commit: CommitPoint?
 
     /// The positions of the appended events, or `nil`.
     public var positions: ClosedRange<UInt64>? {
         guard let first = events.first?.position, let last = events.last?.position else { return nil }
         return first...last
     }
+}
+
+/// What one write transaction appended: its positions, the head hash it left, and the time it
+/// recorded on its events. A receipt signs it once for every command of a group commit.
+public struct CommitPoint: Sendable, Equatable {
+    /// The positions the transaction appended, first to last.
+    public let positions: ClosedRange<UInt64>
+    /// The hash at the last position.
+    public let headHash: [UInt8]
+    /// The time recorded on the events, in microseconds since 1970.
+    public let recordedAtMicros: Int64
 }
 
 /// An appended event as a command result lists it.
@@ -124,8 +138,12 @@ public final class TenantEngine: Sendable {
                 }
                 // Refused, skipped and no-op commands leave the store byte-identical: with nothing
                 // appended, the transaction is aborted rather than committed.
-                guard !log.batches.isEmpty else { throw NothingAppended(results: results) }
+                guard let first = log.batches.first?.firstPosition else { throw NothingAppended(results: results) }
                 try session.finish(log: &log)
+                let head = log.head
+                let commit = CommitPoint(positions: first...head.position, headHash: head.hash,
+                                         recordedAtMicros: log.batches[log.batches.count - 1].recordedAtMicros)
+                results = results.map { $0.map { var outcome = $0; outcome.commit = commit; return outcome } }
                 // The catalog's index of API keys is written before the tenant's commit, never
                 // after it: if it fails, nothing of the batch is committed (and the caller is told);
                 // if the tenant's commit then fails, the catalog holds a key no tenant record
@@ -330,5 +348,30 @@ struct ProjectionSession {
                 metas[projector.name] = meta
             }
         }
+    }
+}
+
+extension CommandOutcome {
+    /// The signed receipt of this command: one signature over its whole commit (``commit``), made
+    /// with `key` unless `signed` already signs that commit (the receipt another command of the
+    /// same group commit got); for a command whose events are not in the commit (an idempotent
+    /// retry answered with its original positions), a receipt of its own positions, read from the
+    /// log. `nil` when the command appended nothing.
+    ///
+    /// The key should be recorded with the tenant (``Partition/register(_:at:)``) for the receipt
+    /// to be checkable against an export.
+    public func receipt(signedWith key: SigningKey, reusing signed: Receipt?, partition: Partition) throws
+        -> Receipt? {
+        guard let own = positions else { return nil }
+        guard let commit, commit.positions.contains(own.lowerBound), commit.positions.contains(own.upperBound) else {
+            return try partition.receipt(for: own, with: key)
+        }
+        if let signed, signed.tenant == tenant, signed.keyID == key.keyID,
+           signed.firstPosition == commit.positions.lowerBound, signed.lastPosition == commit.positions.upperBound,
+           let reused = signed.forCommand(at: own) {
+            return reused
+        }
+        return try Receipt(tenant: tenant, positions: commit.positions, headHash: commit.headHash,
+                           recordedAtMicros: commit.recordedAtMicros, key: key, command: own)
     }
 }

@@ -2,6 +2,7 @@ import BulkheadCore
 import EventLog
 import Foundation
 import Logging
+import Projections
 import Synchronization
 
 /// Signs what the service hands out and keeps: a receipt for every applied command, and a
@@ -11,7 +12,7 @@ import Synchronization
 ///
 /// ```swift
 /// let signer = AuditSigner(key: try SigningKey.load(from: "/etc/bulkhead/signing.key"), data: data, every: 1000)
-/// if let positions = outcome.positions { reply.receipt = try signer.receipt(for: positions, tenant: tenant).json }
+/// reply.receipt = try signer.receipt(for: outcome)?.json
 /// ```
 public final class AuditSigner: Sendable {
     /// The key.
@@ -21,6 +22,8 @@ public final class AuditSigner: Sendable {
     let clock: @Sendable () -> Date
     /// Per tenant: whether the key is recorded with it, and the position of its last checkpoint.
     private let known = Mutex<[TenantID: (registered: Bool, checkpointed: UInt64)]>([:])
+    /// Per tenant, the newest receipt signed: the other commands of its group commit reuse it.
+    private let lastSigned = Mutex<[TenantID: Receipt]>([:])
 
     /// Signs with `key` over `data`, checkpointing each tenant every `every` events (at least 1).
     public init(key: SigningKey, data: DataDirectory, every: UInt64,
@@ -32,16 +35,21 @@ public final class AuditSigner: Sendable {
         self.clock = clock
     }
 
-    /// The signed receipt of an applied command's positions (the key is recorded with the tenant
-    /// the first time it signs for it).
-    public func receipt(for positions: ClosedRange<UInt64>, tenant: TenantID) throws -> Receipt {
+    /// The signed receipt of an applied command (the key is recorded with the tenant the first
+    /// time it signs for it): one signature per group commit, shared by the commands it applied
+    /// (``CommandOutcome/receipt(signedWith:reusing:partition:)``). `nil` when it appended nothing.
+    public func receipt(for outcome: CommandOutcome) throws -> Receipt? {
+        let tenant = outcome.tenant
         let partition = try data.partition(for: tenant)
         if known.withLock({ $0[tenant]?.registered }) != true {
             try partition.register(key, at: clock())
             let last = try partition.lastCheckpointPosition()
             known.withLock { $0[tenant] = (true, max(last, $0[tenant]?.checkpointed ?? 0)) }
         }
-        return try partition.receipt(for: positions, with: key)
+        let receipt = try outcome.receipt(signedWith: key, reusing: lastSigned.withLock { $0[tenant] },
+                                          partition: partition)
+        if let receipt { lastSigned.withLock { $0[tenant] = receipt } }
+        return receipt
     }
 
     /// Whether `tenant`'s head at `head` is ``every`` or more events past its last checkpoint; a

@@ -64,11 +64,11 @@ extension Bulkhead {
             }
             var result = CommandResult(outcome)
             let partition = try CLIFailure.wrap { try directory.partition(for: record.id) }
-            if let key, let positions = outcome.positions {
+            if let key, outcome.positions != nil {
                 result.receipt = try CLIFailure.wrap {
                     try partition.register(key, at: Date())
-                    return try partition.receipt(for: positions, with: key)
-                }.json
+                    return try outcome.receipt(signedWith: key, reusing: nil, partition: partition)
+                }?.json
             }
             try result.print(output.format)
             if outcome.positions != nil {

@@ -70,12 +70,12 @@ extension Bulkhead {
                     }
                     applied += 1
                     var result = CommandResult(outcome)
-                    if let key, let positions = outcome.positions {
+                    if let key, outcome.positions != nil {
                         result.receipt = try CLIFailure.wrap {
                             let partition = try directory.partition(for: record.id)
                             try partition.register(key, at: Date())
-                            return try partition.receipt(for: positions, with: key)
-                        }.json
+                            return try outcome.receipt(signedWith: key, reusing: nil, partition: partition)
+                        }?.json
                     }
                     report(number, result, nil)
                 } catch {

@@ -86,6 +86,24 @@ struct SignedAuditCLITests {
 
     /// Changes one payload byte of the event at `position` and recomputes every later hash, in the
     /// tenant's environment itself.
+    @Test func aReceiptWhoseCommandLiesOutsideItsSignedCommitFailsTheVerifier() throws {
+        let setup = try Setup()
+        defer { setup.cleanUp() }
+        _ = try setup.tenant("commit-club")
+        let path = "\(setup.scratch)/commit-club-receipt-2.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let last = try #require(text.firstMatch(of: /"commandLastPosition":(\d+)/)?.1)
+        #expect(text.contains("\"lastPosition\":\(last)"), "exec commits one command: both ranges agree: \(text)")
+        let moved = text.replacingOccurrences(of: "\"commandLastPosition\":\(last)",
+                                              with: "\"commandLastPosition\":\((Int(last) ?? 0) + 1)")
+        let forged = "\(setup.scratch)/commit-club-forged.json"
+        try Data(moved.utf8).write(to: URL(fileURLWithPath: forged))
+        let export = try setup.export("commit-club")
+        #expect(try setup.verifier([export, "--receipt", path]).status == 0)
+        let result = try setup.verifier([export, "--receipt", forged])
+        #expect(result.status == 1 && result.output.contains("are not within the signed commit"), "\(result.output)")
+    }
+
     @Test func anInclusionProofVerifiesOfflineAndAnAlteredOneDoesNot() throws {
         let setup = try Setup()
         defer { setup.cleanUp() }

@@ -111,6 +111,51 @@ import Testing
         #expect(try fixture.head() == before + 2)
     }
 
+    @Test func theCommandsOfOneGroupCommitShareOneSignedReceiptEachWithItsOwnPositions() async throws {
+        let fixture = try Fixture()
+        let store = try fixture.stores.store(for: fixture.tenant)
+        let key = try SigningKey(rawPrivateKey: Array(repeating: 3, count: 32))
+        let before = try fixture.head()
+        store.writerQueue.suspend()
+        let outcomes = try await withThrowingTaskGroup(of: CommandOutcome.self) { group in
+            for index in 0..<4 {
+                group.addTask { try await store.write(CreateProject(name: "Receipt \(index)"), actor: fixture.actor) }
+                try await Self.until { store.pendingCount == index + 1 }
+            }
+            store.writerQueue.resume()
+            var all: [CommandOutcome] = []
+            for try await outcome in group { all.append(outcome) }
+            return all.sorted { ($0.positions?.lowerBound ?? 0) < ($1.positions?.lowerBound ?? 0) }
+        }
+        #expect(store.commitCount == 1)
+        let partition = try fixture.data.partition(for: fixture.tenant)
+        let head = try partition.head()
+        let commit = try #require(outcomes.first?.commit)
+        #expect(commit.positions == before + 1...before + 4)
+        #expect(commit.headHash == head.hash)
+        #expect(outcomes.allSatisfy { $0.commit == commit })
+
+        var signed: Receipt?
+        var receipts: [Receipt] = []
+        for outcome in outcomes {
+            let receipt = try #require(try outcome.receipt(signedWith: key, reusing: signed, partition: partition))
+            signed = receipt
+            receipts.append(receipt)
+            #expect(receipt.command == outcome.positions)
+            #expect(receipt.firstPosition == commit.positions.lowerBound && receipt.lastPosition == head.position)
+            #expect(receipt.headHash == head.hash)
+            #expect(SigningKey.isValid(signature: receipt.signature, of: receipt.signedBytes, publicKey: key.publicKey))
+        }
+        // One signature for the four: the others reused the first's.
+        #expect(Set(receipts.map(\.signature)).count == 1)
+        #expect(Set(receipts.map(\.command.lowerBound)).count == 4)
+        // A receipt of another commit is not reused: it is signed anew.
+        let next = try await store.write(CreateProject(name: "Alone"), actor: fixture.actor)
+        let alone = try #require(try next.receipt(signedWith: key, reusing: signed, partition: partition))
+        #expect(alone.signature != signed?.signature)
+        #expect(alone.firstPosition == head.position + 1 && alone.command == next.positions)
+    }
+
     @Test func aFullWriterQueueTurnsTheNextCommandAwayWithATypedErrorAndWritesNothingOfIt() async throws {
         let fixture = try Fixture(StoreConfiguration(maxBatch: 1))
         let store = try fixture.stores.store(for: fixture.tenant)

@@ -55,7 +55,7 @@ struct CommandController {
         context.logger.debug("command applied", metadata: ["command": .string(name), "events": .stringConvertible(outcome.events.count)])
         var result = CommandResult(outcome)
         if let signer = service.signer, let positions = outcome.positions {
-            result.receipt = try signer.receipt(for: positions, tenant: context.tenant).json
+            result.receipt = try signer.receipt(for: outcome)?.json
             if signer.claimCheckpoint(tenant: context.tenant, head: positions.upperBound) {
                 Self.checkpointInBackground(signer, context.tenant, stores: service.stores, logger: context.logger)
             }
