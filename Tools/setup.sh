@@ -9,5 +9,9 @@ bash Tools/install-deps.sh
 
 swift build -c release --product bulkhead
 if [ "${1:-}" != "--no-demo" ]; then
-  .build/release/bulkhead demo
+  # The demo signs checkpoints with a key of its own, kept outside the data directory (there is
+  # no default key: the file is made here once, explicitly).
+  key=./bulkhead-demo-signing.key
+  [ -f "$key" ] || .build/release/bulkhead keys init "$key"
+  .build/release/bulkhead demo --signing-key "$key"
 fi

@@ -18,6 +18,8 @@ public struct DemoScenario {
     let data: DataDirectory
     let clock: ManualClock
     let engine: TenantEngine
+    /// The key the tour signs checkpoints with, or `nil`: then nothing is signed, and it says so.
+    let signingKey: SigningKey?
 
     /// The demo's tenants: slug, display name.
     public static let tenants = [
@@ -26,9 +28,11 @@ public struct DemoScenario {
         ("capo-fc", "Capo FC", "organiser@capo-fc.example", "Capo organiser"),
     ]
 
-    /// Creates the demo over `data`.
-    public init(data: DataDirectory, out: @escaping (String) -> Void) {
+    /// Creates the demo over `data`; with `signingKey`, the tour signs a checkpoint of every tenant
+    /// and proves one event against it.
+    public init(data: DataDirectory, signingKey: SigningKey? = nil, out: @escaping (String) -> Void) {
         self.data = data
+        self.signingKey = signingKey
         self.out = out
         clock = ManualClock(Date(timeIntervalSince1970: 1_767_600_000))  // 2026-01-05
         engine = TenantEngine(data: data, clock: clock)
@@ -229,6 +233,7 @@ public struct DemoScenario {
             out("  berko-tnf \(file): before \(hash.prefix(16))  after \((after[file] ?? "missing").prefix(16))  \(after[file] == hash ? "identical" : "CHANGED")")
         }
         try tourMaintenance()
+        try tourSignedAudit()
         out("\n== Verify")
         for tenant in try data.catalog.allTenants() {
             out("  \(try data.partition(for: tenant.id).verify())")
@@ -280,6 +285,32 @@ public struct DemoScenario {
             let syncs = report.orphanedSyncs.map { String($0.lowercased.prefix(8)) }.joined(separator: ", ")
             out("  \(slug) expired runs [\(runs)], orphaned syncs [\(syncs)] as \(SystemActor.maintenance.rawValue)")
         }
+    }
+
+    /// Signs a checkpoint of every tenant's head (its Merkle root too) and proves one event of
+    /// capo-fc against it, as an auditor would receive it; without a key, says that nothing is signed.
+    func tourSignedAudit() throws {
+        guard let key = signingKey else {
+            out("\n== Signed audit: nothing signed (run the demo with --signing-key FILE, made by "
+                + "`bulkhead keys init FILE`, to see checkpoints and an inclusion proof)")
+            return
+        }
+        out("\n== Signed audit with key \(key.keyID.hexString.prefix(16))... (publish its id; the key file stays "
+            + "outside the data directory)")
+        for tenant in try data.catalog.allTenants() {
+            let partition = try data.partition(for: tenant.id)
+            guard let checkpoint = try partition.checkpoint(with: key, at: clock.now) else { continue }
+            let slug = tenant.slug.padding(toLength: 14, withPad: " ", startingAt: 0)
+            out("  \(slug) checkpoint at position \(checkpoint.position): head \(checkpoint.headHash.hexString.prefix(16)), "
+                + "Merkle root \((checkpoint.merkleRoot ?? []).hexString.prefix(16)), signed")
+        }
+        let capo = try data.partition(for: try data.resolveTenant("capo-fc").id)
+        let position: UInt64 = 42
+        let proof = try capo.inclusionProof(position: position)
+        let event = try capo.read { try $0.event(at: position) }
+        out("  capo-fc event \(position) (\(event?.type ?? "?")) proven against the checkpoint at \(proof.treeSize) with "
+            + "\(proof.path.count) hashes: \(proof.isValid ? "valid" : "INVALID") "
+            + "(bulkhead audit prove --tenant capo-fc --position \(position); Tools/verify-audit.py --proof FILE)")
     }
 
     /// SHA-256 of each data file of a tenant's partition directory.

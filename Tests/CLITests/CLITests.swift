@@ -332,9 +332,17 @@ import Testing
         #expect(!run.stdout.contains("CHANGED"))
         #expect(run.stdout.contains("codePattern") && run.stdout.contains("consolidationPattern"))
         #expect(run.stdout.contains("orphaned"))
-        let again = try cli("demo")
-        #expect(again.status == 0)
+        #expect(run.stdout.contains("Signed audit: nothing signed"), "\(run.stdout)")
+        // Again, with a key: every tenant is checkpointed and one event is proven against it.
+        let key = NSTemporaryDirectory() + "bulkhead-demo-key-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: key) }
+        #expect(try cli.run(["keys", "init", key]).status == 0)
+        let again = try cli("demo", "--signing-key", key)
+        #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("touring them again"))
-        #expect(try cli("verify", "--all-tenants").status == 0)
+        #expect(again.stdout.components(separatedBy: "Merkle root").count == 1 + 3, "\(again.stdout)")
+        #expect(again.stdout.contains("capo-fc event 42 (") && again.stdout.contains("hashes: valid"), "\(again.stdout)")
+        let verified = try cli("verify", "--all-tenants")
+        #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
     }
 }
